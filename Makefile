@@ -1,0 +1,95 @@
+# ixos build. `make` builds build/ixos.elf, build/ixos.iso and build/pxe/;
+# `make run` boots the ISO in QEMU; `make test` runs host and QEMU tests.
+# Every target first runs tools/setup.sh, which installs what is missing (idempotent).
+
+CC := gcc
+LD := ld
+BUILD := build
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+QEMU ?= qemu-system-x86_64
+SMP ?= 4
+MEM ?= 1G
+
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
+	-ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -fno-builtin-printf \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-pie -fno-pic \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-MMD -MP -I. -DIXOS_VERSION='"$(VERSION)"'
+KASFLAGS := -g -I. -MMD -MP -D__ASSEMBLY__
+KLDFLAGS := -n -z max-page-size=0x1000 -z noexecstack -T linker.ld --no-warn-rwx-segments
+
+KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c)
+KERNEL_S := $(wildcard boot/*.S kernel/*.S)
+KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
+
+.PHONY: all setup run gdb test unit-tests qemu-tests clean format
+.DEFAULT_GOAL := all
+
+all: setup $(BUILD)/ixos.elf $(BUILD)/ixos.iso $(BUILD)/pxe/boot.ipxe
+
+setup:
+	@tools/setup.sh
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two links: the first finds the function addresses, the second carries them as the symbol
+# table for backtraces. The table sits after the code, so no function moves; we check that.
+$(BUILD)/ixos.elf: $(KOBJS) linker.ld tools/gensyms.sh
+	$(LD) $(KLDFLAGS) -o $@.pass1 $(KOBJS)
+	tools/gensyms.sh $@.pass1 > $(BUILD)/ksyms.S
+	$(CC) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.o
+	@nm -n $@.pass1 | grep -i ' t ' > $@.syms1; nm -n $@ | grep -i ' t ' > $@.syms2; \
+	  cmp -s $@.syms1 $@.syms2 || { echo "ksyms: functions moved between links" >&2; rm -f $@; exit 1; }
+	@rm -f $@.pass1 $@.syms1 $@.syms2
+
+$(BUILD)/ixos.iso: $(BUILD)/ixos.elf grub.cfg tools/mkiso.sh
+	tools/mkiso.sh $@ grub.cfg $(BUILD)/ixos.elf
+
+$(BUILD)/pxe/boot.ipxe: $(BUILD)/ixos.elf boot/boot.ipxe
+	@mkdir -p $(BUILD)/pxe
+	cp $(BUILD)/ixos.elf $(BUILD)/pxe/ixos.elf
+	cp boot/boot.ipxe $@
+
+QEMU_BASE := $(QEMU) -accel tcg -machine q35 -cpu max -smp $(SMP) -m $(MEM) -display none -nodefaults -no-reboot
+
+run: all
+	@echo "Booting build/ixos.iso in QEMU ($(SMP) CPUs, $(MEM)); quit with Ctrl-A X."
+	$(QEMU_BASE) -serial mon:stdio -cdrom $(BUILD)/ixos.iso
+
+# QEMU waits for the debugger (port 1234); gdb loads the symbols and connects.
+gdb: all
+	$(QEMU_BASE) -serial file:$(BUILD)/gdb-serial.log -cdrom $(BUILD)/ixos.iso -s -S & \
+	gdb -q $(BUILD)/ixos.elf -ex 'target remote :1234' -ex 'hbreak kmain' -ex continue; \
+	kill %1 2>/dev/null || true
+
+include tests/unit/unit.mk
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
+UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/host/test_$(t))
+
+define unit_rule
+$(BUILD)/host/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(wildcard kernel/*.h kernel/lib/*.h)
+	@mkdir -p $(BUILD)/host
+	$(CC) $(HOST_CFLAGS) -o $$@ tests/unit/test_$(1).c $$(unit_$(1)_SRCS) -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+unit-tests: setup $(UNIT_BINS)
+
+test: all unit-tests
+	@tests/run.sh $(UNIT_BINS)
+
+format:
+	clang-format -i $(KERNEL_C) $(wildcard kernel/*.h kernel/lib/*.h tests/unit/*.c)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJS:.o=.d)

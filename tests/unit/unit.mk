@@ -1,0 +1,9 @@
+# Host unit tests. Each tests/unit/test_NAME.c is one cmocka program, built for the host with
+# the kernel sources it tests (listed in unit_NAME_SRCS) and run under valgrind.
+UNIT_TESTS :=
+UNIT_TESTS += printf
+unit_printf_SRCS := kernel/lib/printf.c
+UNIT_TESTS += cmdline
+unit_cmdline_SRCS := kernel/cmdline.c kernel/lib/printf.c
+UNIT_TESTS += acpi
+unit_acpi_SRCS := kernel/acpi.c kernel/lib/printf.c
