@@ -12,13 +12,14 @@ struct ksym {
 };
 
 extern const struct ksym __ksyms_start[], __ksyms_end[];
+extern char __rodata_start[];
 
 const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 {
 	const struct ksym *lo = __ksyms_start, *hi = __ksyms_end;
 
-	/* Sorted by address: find the last symbol at or below addr. */
-	if (lo == hi || addr < lo->addr)
+	/* Sorted by address: find the last symbol at or below addr, inside the code. */
+	if (lo == hi || addr < lo->addr || addr >= (uint64_t)__rodata_start)
 		return NULL;
 	while (hi - lo > 1) {
 		const struct ksym *mid = lo + (hi - lo) / 2;
@@ -27,8 +28,6 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 		else
 			hi = mid;
 	}
-	if (lo + 1 == __ksyms_end && addr - lo->addr > 0x10000)
-		return NULL; /* beyond the last function */
 	*offset = addr - lo->addr;
 	return lo->name;
 }

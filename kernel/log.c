@@ -59,8 +59,9 @@ void kvlog(int level, const char *fmt, va_list ap)
 {
 	char line[512];
 	uint64_t us = time_uptime_us();
-	int n = ksnprintf(line, sizeof(line), "[%5lu.%06lu] ", (unsigned long)(us / 1000000),
-			  (unsigned long)(us % 1000000));
+	const char *tag = level <= LOG_ERR ? "error: " : level == LOG_WARN ? "warning: " : "";
+	int n = ksnprintf(line, sizeof(line), "[%5lu.%06lu] %s", (unsigned long)(us / 1000000),
+			  (unsigned long)(us % 1000000), tag);
 	int m = kvsnprintf(line + n, sizeof(line) - n, fmt, ap);
 
 	n = (size_t)(n + m) >= sizeof(line) - 1 ? (int)sizeof(line) - 2 : n + m;

@@ -9,7 +9,10 @@
 /* Messages above this level are kept out of COM1 (they still reach the ring). */
 extern int log_level;
 
-/* Writes a message at a level: "[seconds.micro] text" to COM1 and the ring. Any context. */
+/*
+ * Writes a message at a level to COM1 and the ring as "[seconds.micro] text", with "warning: "
+ * or "error: " before the text at those levels. Any context.
+ */
 void klog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kvlog(int level, const char *fmt, va_list ap);
 

@@ -20,7 +20,7 @@ NEEDS=(
   "ip:iproute2"
   "valgrind:valgrind"
   "gdb:gdb"
-  "python3:python3"
+  "/usr/bin/python3:python3"
 )
 
 missing=()

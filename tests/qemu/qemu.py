@@ -1,0 +1,183 @@
+"""Boots ixos in QEMU and watches its serial console: the runner's building blocks.
+
+A Machine starts QEMU with the serial line on a pipe and the monitor on a unix socket,
+collects everything the kernel prints, and lets a test wait for lines (regular expressions)
+with a timeout. Failures raise TestFailure with a message; the runner prints the serial log.
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+KERNEL = os.path.join(BUILD, "ixos.elf")
+QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+
+
+class TestFailure(Exception):
+    pass
+
+
+# The machines the current test (one per runner thread) has started, to show their logs.
+current = threading.local()
+
+
+class Machine:
+    """One QEMU run. Use as a context manager so QEMU and its files always go away."""
+
+    def __init__(self, args, smp=1, mem="256M", machine="q35"):
+        self.tmp = tempfile.mkdtemp(prefix="ixos-test-")
+        self.mon_path = os.path.join(self.tmp, "monitor.sock")
+        self.cmd = [QEMU, "-accel", "tcg", "-machine", machine, "-cpu", "max",
+                    "-smp", str(smp), "-m", mem, "-display", "none", "-nodefaults",
+                    "-no-reboot", "-serial", "stdio",
+                    "-monitor", "unix:%s,server=on,wait=off" % self.mon_path] + list(args)
+        self.log = b""
+        self.pos = 0  # expect() searches from here: lines are matched in order
+        self.cond = threading.Condition()
+        self.proc = None
+        self.exited = False
+
+    def __enter__(self):
+        if not hasattr(current, "machines"):
+            current.machines = []
+        current.machines.append(self)
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        threading.Thread(target=self._reader, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return False
+
+    def _reader(self):
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            with self.cond:
+                if not chunk:
+                    self.exited = True
+                    self.cond.notify_all()
+                    return
+                self.log += chunk.replace(b"\r", b"")  # lines end in \r\n on the wire
+                self.cond.notify_all()
+
+    def text(self):
+        return self.log.decode("utf-8", "replace").replace("\r", "")
+
+    def expect(self, pattern, timeout=60):
+        """Waits until pattern appears after the previous match; returns the match."""
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern, re.M)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                m = rx.search(self.log, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                if self.exited:
+                    raise TestFailure("QEMU exited (status %s) before %r appeared"
+                                      % (self.proc.poll(), pattern))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TestFailure("timed out after %ds waiting for %r" % (timeout, pattern))
+                self.cond.wait(min(left, 0.5))
+
+    def settle(self, seconds):
+        """Lets the machine run on for a while (to see what it prints next)."""
+        time.sleep(seconds)
+
+    def absent(self, pattern):
+        """Fails if pattern appears anywhere in the log so far."""
+        if re.search(pattern, self.text(), re.M):
+            raise TestFailure("unexpected output matching %r" % pattern)
+
+    def seen(self, pattern):
+        """Fails unless pattern appears somewhere in the log so far (in any order)."""
+        m = re.search(pattern, self.text(), re.M)
+        if not m:
+            raise TestFailure("expected output matching %r" % pattern)
+        return m
+
+    def monitor(self, command, timeout=10):
+        """Runs a human-monitor command and returns its output."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(self.mon_path)
+        out = b""
+        try:
+            while not out.endswith(b"(qemu) "):
+                out += s.recv(65536)
+            s.sendall(command.encode() + b"\n")
+            out = b""
+            while not out.endswith(b"(qemu) "):
+                out += s.recv(65536)
+        finally:
+            s.close()
+        text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", out.decode("utf-8", "replace"))
+        return text.replace("\r", "")
+
+
+def module_file(tmpdir, name, size, seed):
+    """Writes a module of pseudo-random bytes; returns (path, fnv1a32 of its content)."""
+    data = bytes((seed * 1103515245 + i * 12345 >> 8) & 0xFF for i in range(size))
+    path = os.path.join(tmpdir, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    h = 2166136261
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return path, h
+
+
+def direct_args(cmdline, modules=()):
+    """QEMU -kernel (Multiboot1): modules are (path, args) pairs."""
+    args = ["-kernel", KERNEL, "-append", cmdline]
+    if modules:
+        args += ["-initrd", ",".join(("%s %s" % (p, a)).strip() for p, a in modules)]
+    return args
+
+
+def iso_args(tmpdir, cmdline, modules=()):
+    """A GRUB2 ISO made like build/ixos.iso, with its own menu (multiboot2 + module2)."""
+    cfg = os.path.join(tmpdir, "grub.cfg")
+    lines = ["serial --unit=0 --speed=115200", "terminal_input serial",
+             "terminal_output serial", "set timeout=0", 'menuentry "ixos-test" {',
+             "  multiboot2 /boot/ixos.elf %s" % cmdline]
+    for p, a in modules:
+        lines.append("  module2 /boot/%s %s" % (os.path.basename(p), a))
+    lines += ["  boot", "}"]
+    with open(cfg, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    iso = os.path.join(tmpdir, "test.iso")
+    subprocess.run([os.path.join(ROOT, "tools", "mkiso.sh"), iso, cfg, KERNEL]
+                   + [p for p, _ in modules], check=True)
+    return ["-cdrom", iso]
+
+
+def pxe_args(tmpdir, cmdline, modules=()):
+    """PXE through QEMU's TFTP server and the e1000e's iPXE ROM (Multiboot1)."""
+    tftp = os.path.join(tmpdir, "tftp")
+    os.makedirs(tftp)
+    shutil.copy(KERNEL, os.path.join(tftp, "ixos.elf"))
+    script = ["#!ipxe", "kernel ixos.elf %s" % cmdline]
+    for p, a in modules:
+        shutil.copy(p, tftp)
+        script.append("module %s %s" % (os.path.basename(p), a))
+    script.append("boot")
+    with open(os.path.join(tftp, "boot.ipxe"), "w") as f:
+        f.write("\n".join(script) + "\n")
+    sercon = os.path.join(tmpdir, "sercon")
+    with open(sercon, "wb") as f:
+        f.write(b"\xf8\x03")
+    return ["-fw_cfg", "name=etc/sercon-port,file=%s" % sercon,
+            "-netdev", "user,id=boot,tftp=%s,bootfile=boot.ipxe" % tftp,
+            "-device", "e1000e,netdev=boot,bootindex=1"]

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Runs the QEMU end-to-end tests, a few at a time, and prints one line per test plus
+"qemu: N passed, M failed". On a failure it shows the reason and the serial log.
+
+Usage: run_tests.py [-j JOBS] [-k SUBSTRING]
+"""
+import argparse
+import concurrent.futures
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+import test_boot  # noqa: E402
+
+MODULES = [test_boot]
+
+
+def run_one(fn):
+    tmp = tempfile.mkdtemp(prefix="ixos-case-")
+    start = time.monotonic()
+    qemu.current.machines = []
+    try:
+        fn(tmp)
+        return fn.__name__, True, "", time.monotonic() - start
+    except qemu.TestFailure as e:
+        why = str(e)
+    except Exception:
+        why = traceback.format_exc()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    machines = qemu.current.machines
+    log = machines[-1].text() if machines else "(QEMU never started)"
+    tail = "\n".join(log.splitlines()[-80:])
+    detail = "%s\n--- serial log (last 80 lines) ---\n%s\n--- end ---" % (why, tail)
+    return fn.__name__, False, detail, time.monotonic() - start
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-j", "--jobs", type=int, default=max(1, os.cpu_count() or 1))
+    ap.add_argument("-k", "--filter", default=os.environ.get("TESTS", ""))
+    opts = ap.parse_args()
+    tests = [t for mod in MODULES for t in mod.TESTS if opts.filter in t.__name__]
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=opts.jobs) as pool:
+        for name, ok, detail, secs in pool.map(run_one, tests):
+            if ok:
+                passed += 1
+                print("PASS %s (%.1fs)" % (name, secs), flush=True)
+            else:
+                failed += 1
+                print("FAIL %s (%.1fs): %s" % (name, secs, detail), flush=True)
+    print("qemu: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
