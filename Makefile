@@ -19,7 +19,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 KASFLAGS := -g -I. -MMD -MP -D__ASSEMBLY__
 KLDFLAGS := -n -z max-page-size=0x1000 -z noexecstack -T linker.ld --no-warn-rwx-segments
 
-KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c)
+KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c drivers/*.c drivers/igb/*.c net/*.c)
 KERNEL_S := $(wildcard boot/*.S kernel/*.S)
 KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
 
@@ -87,7 +87,7 @@ test: all unit-tests
 	@tests/run.sh $(UNIT_BINS)
 
 format:
-	clang-format -i $(KERNEL_C) $(wildcard kernel/*.h kernel/lib/*.h tests/unit/*.c)
+	clang-format -i $(KERNEL_C) $(wildcard kernel/*.h kernel/lib/*.h drivers/*.h drivers/*/*.h net/*.h tests/unit/*.c)
 
 clean:
 	rm -rf $(BUILD)

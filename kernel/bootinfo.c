@@ -98,9 +98,9 @@ static int parse_mb1(uint64_t info, boot_map_fn map, void *ctx, struct bootinfo 
 			if (!e)
 				break;
 			uint32_t size = rd32(e);
-			add_mmap(bi, rd64(e + 4), rd64(e + 12), rd32(e + 20));
 			if (size < 20)
-				break; /* malformed: would loop or go backwards */
+				break; /* malformed: fields missing, would not advance */
+			add_mmap(bi, rd64(e + 4), rd64(e + 12), rd32(e + 20));
 			at += size + 4;
 		}
 	}

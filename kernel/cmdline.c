@@ -19,6 +19,9 @@ enum cmdline_key {
 	KEY_SELFTEST,
 	KEY_TESTFAULT,
 	KEY_TESTFAULT_CPU,
+	KEY_STATS_INTERVAL,
+	KEY_DP_MODE,
+	KEY_IDLE_US,
 	KEY_COUNT,
 };
 
@@ -38,6 +41,9 @@ static const struct {
     CMDLINE_FIELD(KEY_SELFTEST, "selftest", selftest),
     CMDLINE_FIELD(KEY_TESTFAULT, "testfault", testfault),
     CMDLINE_FIELD(KEY_TESTFAULT_CPU, "testfault_cpu", testfault_cpu),
+    CMDLINE_FIELD(KEY_STATS_INTERVAL, "stats_interval", stats_interval),
+    CMDLINE_FIELD(KEY_DP_MODE, "dp_mode", reflect),
+    CMDLINE_FIELD(KEY_IDLE_US, "idle_us", idle_us),
 };
 
 /* A piece of the command line: not NUL-terminated. */
@@ -192,6 +198,7 @@ static void cmdline_defaults(struct kconfig *cfg)
 	*cfg = (struct kconfig){
 	    .dp_cores = -1,
 	    .loglevel = LOG_INFO,
+	    .idle_us = 100,
 	};
 }
 
@@ -275,6 +282,24 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 		} else {
 			expected = "letters, digits and '_'";
 		}
+		break;
+	case KEY_STATS_INTERVAL:
+		if (cmdline_uint(v, 3600, &u))
+			cfg->stats_interval = u;
+		else
+			expected = "0..3600 seconds";
+		break;
+	case KEY_DP_MODE:
+		if (cmdline_eq(v, "reflect") || cmdline_eq(v, "stack"))
+			cfg->reflect = cmdline_eq(v, "reflect");
+		else
+			expected = "stack or reflect";
+		break;
+	case KEY_IDLE_US:
+		if (cmdline_uint(v, 1000000, &u))
+			cfg->idle_us = u;
+		else
+			expected = "0..1000000 microseconds";
 		break;
 	case KEY_COUNT:
 		break;

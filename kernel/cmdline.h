@@ -33,6 +33,9 @@ struct kconfig {
 	bool selftest;			/* selftest: run the in-kernel checks before ready */
 	char testfault[CMDLINE_MAX_WORD]; /* testfault=KIND: a deliberate fault (test hook) */
 	int testfault_cpu;		/* testfault_cpu=N: which CPU takes the fault; default 0 */
+	unsigned stats_interval;	/* stats_interval=S: print dataplane counters every S s */
+	bool reflect;			/* dp_mode=reflect: bounce every frame back (measuring) */
+	unsigned idle_us;		/* idle_us=N: idle time before a core sleeps; default 100 */
 };
 
 /* Called for each problem found; msg is a complete sentence naming the key. */

@@ -8,6 +8,7 @@
 #include "kernel/log.h"
 #include "kernel/mem.h"
 #include "kernel/paging.h"
+#include "kernel/pci.h"
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
 #include "kernel/serial.h"
@@ -15,6 +16,7 @@
 #include "kernel/time.h"
 #include "kernel/timer.h"
 #include "kernel/x86.h"
+#include "net/dataplane.h"
 
 #ifndef IXOS_VERSION
 #define IXOS_VERSION "dev"
@@ -99,6 +101,17 @@ static void acpi_setup(void)
 		panic("acpi: no MADT: cannot find the CPUs and interrupt controllers");
 }
 
+/* The management core's loop, until the management issue gives it a protocol to serve. */
+static __attribute__((noreturn)) void mgmt_loop(void)
+{
+	if (dataplane_on_mgmt_core())
+		dataplane_run_here();
+	for (;;) {
+		dataplane_mgmt_tick();
+		__asm__ volatile("sti; hlt" ::: "memory"); /* the LAPIC tick wakes us */
+	}
+}
+
 void kmain(uint32_t magic, uint32_t info)
 {
 	struct percpu *bsp = &percpu[0];
@@ -130,6 +143,8 @@ void kmain(uint32_t magic, uint32_t info)
 	timer_start_cpu();
 	irq_enable();
 	smp_boot(&acpi, &kconfig);
+	pci_init(&acpi);
+	dataplane_init(&kconfig);
 
 	if (kconfig.selftest)
 		selftest_run();
@@ -137,5 +152,5 @@ void kmain(uint32_t magic, uint32_t info)
 		(unsigned long)(mem_usable_bytes() >> 20));
 	if (kconfig.testfault[0])
 		testfault_trigger(kconfig.testfault, kconfig.testfault_cpu);
-	smp_idle();
+	mgmt_loop();
 }

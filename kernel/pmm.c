@@ -36,7 +36,9 @@ void pmm_setup(struct pmm *p, uint64_t *bitmap, uint64_t phys_limit)
 
 void pmm_release_range(struct pmm *p, uint64_t base, uint64_t len)
 {
-	uint64_t first = (base + PMM_PAGE - 1) / PMM_PAGE;
+	if (len > UINT64_MAX - base)
+		len = UINT64_MAX - base; /* must not wrap around onto low frames */
+	uint64_t first = base / PMM_PAGE + (base % PMM_PAGE != 0);
 	uint64_t end = (base + len) / PMM_PAGE;
 
 	if (first == 0)
@@ -54,8 +56,10 @@ void pmm_release_range(struct pmm *p, uint64_t base, uint64_t len)
 
 void pmm_reserve_range(struct pmm *p, uint64_t base, uint64_t len)
 {
+	if (len > UINT64_MAX - base)
+		len = UINT64_MAX - base; /* up to the top, not wrapped around to nothing */
 	uint64_t first = base / PMM_PAGE;
-	uint64_t end = (base + len + PMM_PAGE - 1) / PMM_PAGE;
+	uint64_t end = (base + len) / PMM_PAGE + ((base + len) % PMM_PAGE != 0);
 
 	if (end > p->npages)
 		end = p->npages;
@@ -117,7 +121,7 @@ int pmm_free_contig(struct pmm *p, uint64_t phys, uint64_t npages)
 {
 	uint64_t first = phys / PMM_PAGE;
 
-	if (phys % PMM_PAGE || first == 0 || first + npages > p->npages) {
+	if (phys % PMM_PAGE || first == 0 || first >= p->npages || npages > p->npages - first) {
 		p->bad_frees++;
 		return -1;
 	}

@@ -30,10 +30,10 @@ current = threading.local()
 class Machine:
     """One QEMU run. Use as a context manager so QEMU and its files always go away."""
 
-    def __init__(self, args, smp=1, mem="256M", machine="q35"):
+    def __init__(self, args, smp=1, mem="256M", machine="q35", cpu="max"):
         self.tmp = tempfile.mkdtemp(prefix="ixos-test-")
         self.mon_path = os.path.join(self.tmp, "monitor.sock")
-        self.cmd = [QEMU, "-accel", "tcg", "-machine", machine, "-cpu", "max",
+        self.cmd = [QEMU, "-accel", "tcg", "-machine", machine, "-cpu", cpu,
                     "-smp", str(smp), "-m", mem, "-display", "none", "-nodefaults",
                     "-no-reboot", "-serial", "stdio",
                     "-monitor", "unix:%s,server=on,wait=off" % self.mon_path] + list(args)

@@ -7,3 +7,7 @@ UNIT_TESTS += cmdline
 unit_cmdline_SRCS := kernel/cmdline.c kernel/lib/printf.c
 UNIT_TESTS += acpi
 unit_acpi_SRCS := kernel/acpi.c kernel/lib/printf.c
+UNIT_TESTS += pmm
+unit_pmm_SRCS := kernel/pmm.c
+UNIT_TESTS += bootinfo
+unit_bootinfo_SRCS := kernel/bootinfo.c

@@ -1,0 +1,96 @@
+/*
+ * The NIC driver interface: a slow-path ops table (set-up, RSS, link, counters, interrupts)
+ * plus the two hot-path calls, rx_burst and tx_burst, reached directly from struct nic.
+ * Multi-queue: queue pair i belongs to one dataplane core, which alone calls the hot-path
+ * functions for it, so they take no locks.
+ */
+#ifndef IXOS_DRIVERS_NIC_H
+#define IXOS_DRIVERS_NIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "drivers/mbuf.h"
+
+#define NIC_MAX_QUEUES 16
+#define NIC_RETA_SIZE 128
+#define NIC_RSS_KEY_SIZE 40
+
+/* Hardware counters, named as Linux and DPDK name them. Accumulated: never reset by reads. */
+#define NIC_STATS(X)                                                                          \
+	X(rx_packets)                                                                         \
+	X(rx_bytes)                                                                           \
+	X(tx_packets)                                                                         \
+	X(tx_bytes)                                                                           \
+	X(rx_missed_errors)  /* dropped: no free descriptor (MPC) */                          \
+	X(rx_no_buffer)	     /* receive-no-buffer events (RNBC) */                            \
+	X(rx_crc_errors)                                                                      \
+	X(rx_length_errors)  /* runts and oversize (RUC + ROC + RLEC) */                      \
+	X(rx_errors)	     /* descriptors the driver saw with an error bit */               \
+	X(rx_csum_errors)    /* IP or L4 checksum bad (delivered, flagged) */                 \
+	X(tx_ring_full)	     /* tx_burst calls that could not take every buffer */
+
+struct nic_stats {
+#define NIC_STATS_FIELD(n) uint64_t n;
+	NIC_STATS(NIC_STATS_FIELD)
+#undef NIC_STATS_FIELD
+};
+
+struct nic_link {
+	bool up;
+	unsigned speed_mbps;
+	bool full_duplex;
+};
+
+struct nic;
+
+struct nic_ops {
+	/* Resets the device and prepares nqueues RX/TX queue pairs. 0, or -errno-like < 0. */
+	int (*configure)(struct nic *nic, unsigned nqueues);
+	/*
+	 * Sets up RX queue q with ndesc descriptors (a multiple of 8) filled from pool; the
+	 * ring holds the pool's buffers until the queue stops. 0 or < 0 (no memory: pool or DMA).
+	 */
+	int (*rx_queue_setup)(struct nic *nic, unsigned q, unsigned ndesc, struct mbuf_pool *pool);
+	int (*tx_queue_setup)(struct nic *nic, unsigned q, unsigned ndesc);
+	/* Enables receive and transmit on every set-up queue. */
+	int (*start)(struct nic *nic);
+	/*
+	 * Programs the Toeplitz key (40 bytes) and the redirection table: reta[i] is the queue
+	 * for hash bucket i (hash & 127). Hashes IPv4 and IPv4+TCP (and UDP where supported).
+	 */
+	int (*rss_config)(struct nic *nic, const uint8_t *key, const uint8_t *reta);
+	void (*link_get)(struct nic *nic, struct nic_link *link);
+	/* Adds the device's clear-on-read counters into the driver's totals and copies them out. */
+	void (*stats_get)(struct nic *nic, struct nic_stats *out);
+	/* Arms (or disarms) queue q's receive interrupt, so an idle core can halt. */
+	int (*rx_irq)(struct nic *nic, unsigned q, bool enable);
+};
+
+/*
+ * Receives up to max packets from queue q into bufs; returns how many. The caller owns the
+ * returned buffers; the driver refills the ring from the queue's pool (when the pool is
+ * empty, the ring runs short and the NIC drops and counts: rx_missed_errors).
+ */
+typedef unsigned (*nic_rx_burst_fn)(struct nic *nic, unsigned q, struct mbuf **bufs,
+				    unsigned max);
+/*
+ * Queues up to n packets on queue q; returns how many it took (a prefix of bufs). The driver
+ * owns those and frees them to their pool once sent; the caller keeps the rest.
+ */
+typedef unsigned (*nic_tx_burst_fn)(struct nic *nic, unsigned q, struct mbuf **bufs,
+				    unsigned n);
+
+struct nic {
+	char name[16];
+	const struct nic_ops *ops;
+	nic_rx_burst_fn rx_burst;
+	nic_tx_burst_fn tx_burst;
+	uint8_t mac[6];
+	unsigned max_queues; /* what the hardware offers */
+	unsigned nqueues;    /* configured */
+	volatile void *regs; /* BAR0 */
+	struct nic_stats stats;
+	void *priv;	     /* the driver's state */
+};
+
+#endif

@@ -1,0 +1,302 @@
+/*
+ * The dataplane cores' loop (DESIGN.md, "Execution model"): take what the NIC queue has ready,
+ * bounded by DP_BATCH_MAX, run every packet to completion, send the replies in the same
+ * iteration. A core idle for idle_us arms its queue's MSI-X interrupt and halts, so idle
+ * cores cost nothing (and do not starve other vCPUs under emulation).
+ */
+#include "net/dataplane.h"
+#include "drivers/igb/igb.h"
+#include "drivers/nic.h"
+#include "kernel/apic.h"
+#include "kernel/cmdline.h"
+#include "kernel/lib/printf.h"
+#include "kernel/lib/string.h"
+#include "kernel/log.h"
+#include "kernel/pci.h"
+#include "kernel/percpu.h"
+#include "kernel/smp.h"
+#include "kernel/time.h"
+#include "kernel/trap.h"
+#include "kernel/x86.h"
+#include "net/dp_stats.h"
+#include "net/l2l3.h"
+
+#define VEC_NIC_RX_BASE 0x40
+#define DP_LINE_MAX 1024
+
+/* The RSS key from Microsoft's RSS specification, the usual default (any 40 bytes work). */
+static const uint8_t dp_rss_key[NIC_RSS_KEY_SIZE] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+struct dp_core {
+	struct nic *nic;
+	unsigned queue;
+	bool active;
+	bool reflect;
+	uint64_t idle_tsc;
+	struct l2l3_cfg l3;
+	struct mbuf_pool pool;
+	struct dp_stats st;
+} __attribute__((aligned(64)));
+
+static struct dp_core dp_cores[MAX_CPUS];
+static struct nic dp_nic;
+static struct pci_dev *dp_pci;
+static unsigned dp_ncores;
+static bool dp_mgmt_runs_dp;
+static unsigned dp_stats_interval;
+static uint64_t dp_next_stats_us;
+
+static const struct {
+	uint16_t vendor, device;
+	const char *name;
+	int (*attach)(struct nic *nic, volatile void *bar0);
+} dp_drivers[] = {
+	{0x8086, 0x10c9, "igb", igb_attach},
+};
+
+static void dp_rx_irq(struct trapframe *tf)
+{
+	(void)tf;
+	dp_cores[this_cpu()->id].st.irq_wakeups++;
+	apic_eoi();
+}
+
+static void dp_process(struct dp_core *dc, struct mbuf **bufs, unsigned n)
+{
+	struct mbuf *tx[DP_BATCH_MAX];
+	unsigned ntx = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct mbuf *m = bufs[i];
+		dc->st.rx_packets++;
+		dc->st.rx_bytes += m->len;
+		if (dc->reflect) {
+			l2l3_reflect(m->data);
+			tx[ntx++] = m;
+		} else if (l2l3_input(&dc->l3, m->data, &m->len, &dc->st) == L2L3_REPLY) {
+			tx[ntx++] = m;
+		} else {
+			mbuf_free(m);
+		}
+	}
+	if (!ntx)
+		return;
+	unsigned sent = dc->nic->tx_burst(dc->nic, dc->queue, tx, ntx);
+	for (unsigned i = 0; i < sent; i++) {
+		dc->st.tx_packets++;
+		dc->st.tx_bytes += tx[i]->len;
+	}
+	for (unsigned i = sent; i < ntx; i++) {
+		dc->st.tx_dropped++;
+		mbuf_free(tx[i]);
+	}
+}
+
+/* Arms the queue's interrupt and halts, unless a packet slipped in meanwhile. */
+static void dp_sleep(struct dp_core *dc)
+{
+	struct mbuf *bufs[DP_BATCH_MAX];
+
+	irq_disable();
+	dc->nic->ops->rx_irq(dc->nic, dc->queue, true);
+	unsigned n = dc->nic->rx_burst(dc->nic, dc->queue, bufs, DP_BATCH_MAX);
+	if (n) {
+		dc->nic->ops->rx_irq(dc->nic, dc->queue, false);
+		irq_enable();
+		dp_process(dc, bufs, n);
+		return;
+	}
+	dc->st.idle_sleeps++;
+	/* sti's one-instruction shadow: an interrupt pending since the check wakes the hlt. */
+	__asm__ volatile("sti; hlt" ::: "memory");
+	dc->nic->ops->rx_irq(dc->nic, dc->queue, false);
+}
+
+void dataplane_run_here(void)
+{
+	struct dp_core *dc = &dp_cores[this_cpu()->id];
+	struct mbuf *bufs[DP_BATCH_MAX];
+	uint64_t last_work = rdtsc();
+	bool mgmt = this_cpu()->id == 0;
+
+	irq_enable();
+	for (;;) {
+		uint64_t t0 = rdtsc();
+		unsigned n = dc->nic->rx_burst(dc->nic, dc->queue, bufs, DP_BATCH_MAX);
+
+		dc->st.loops++;
+		dc->st.batch[dp_batch_bucket(n)]++;
+		if (n) {
+			dp_process(dc, bufs, n);
+			last_work = rdtsc();
+			dc->st.busy_tsc += last_work - t0;
+			continue;
+		}
+		if (mgmt)
+			dataplane_mgmt_tick();
+		if (rdtsc() - last_work < dc->idle_tsc) {
+			cpu_pause();
+			continue;
+		}
+		dp_sleep(dc);
+		last_work = rdtsc(); /* after a wake-up, poll for a while before sleeping again */
+	}
+}
+
+static void dp_core_entry(void *arg)
+{
+	(void)arg;
+	dataplane_run_here();
+}
+
+static int dp_attach_nic(void)
+{
+	for (unsigned i = 0; i < sizeof(dp_drivers) / sizeof(dp_drivers[0]); i++) {
+		struct pci_dev *d = pci_find(dp_drivers[i].vendor, dp_drivers[i].device, 0);
+		if (!d)
+			continue;
+		pci_enable(d);
+		volatile void *bar0 = pci_map_bar(d, 0);
+		if (!bar0) {
+			log_err("dataplane: cannot map BAR0 of %02x:%02x.%x", d->bus, d->dev, d->fn);
+			continue;
+		}
+		strlcpy(dp_nic.name, dp_drivers[i].name, sizeof(dp_nic.name));
+		if (dp_drivers[i].attach(&dp_nic, bar0) == 0) {
+			dp_pci = d;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Sets up queue q for the core cpu: its pool, both rings, its interrupt route. */
+static int dp_setup_core(unsigned cpu, unsigned q, const struct kconfig *cfg)
+{
+	struct dp_core *dc = &dp_cores[cpu];
+
+	dc->nic = &dp_nic;
+	dc->queue = q;
+	dc->reflect = cfg->reflect;
+	dc->idle_tsc = time_tsc_hz() / 1000000 * cfg->idle_us;
+	memcpy(dc->l3.mac, dp_nic.mac, 6);
+	dc->l3.ip = cfg->ip.set ? cfg->ip.addr : 0;
+	if (mbuf_pool_init(&dc->pool, DP_POOL_SIZE, cpu)) {
+		log_err("dataplane: no memory for cpu%u's %u buffers", cpu, DP_POOL_SIZE);
+		return -1;
+	}
+	if (dp_nic.ops->rx_queue_setup(&dp_nic, q, DP_RX_DESC, &dc->pool) ||
+	    dp_nic.ops->tx_queue_setup(&dp_nic, q, DP_TX_DESC)) {
+		log_err("dataplane: queue %u set-up failed", q);
+		return -1;
+	}
+	trap_set_handler(VEC_NIC_RX_BASE + q, dp_rx_irq);
+	if (pci_msix_route(dp_pci, q, percpu[cpu].apic_id, VEC_NIC_RX_BASE + q, true))
+		log_warn("dataplane: no MSI-X entry for queue %u: cpu%u will poll, not sleep",
+			 q, cpu);
+	dc->active = true;
+	return 0;
+}
+
+int dataplane_init(const struct kconfig *cfg)
+{
+	unsigned cpus[MAX_CPUS], n = 0;
+	uint8_t reta[NIC_RETA_SIZE];
+
+	dp_stats_interval = cfg->stats_interval;
+	dp_next_stats_us = time_uptime_us() + dp_stats_interval * 1000000ULL;
+	if (dp_attach_nic()) {
+		log_warn("dataplane: no supported NIC (82599 or 82576) found; no dataplane");
+		return -1;
+	}
+	for (unsigned i = 1; i < cpus_online; i++)
+		if (percpu[i].role == CPU_ROLE_DATAPLANE)
+			cpus[n++] = i;
+	if (n == 0) {
+		cpus[n++] = 0; /* a 1-CPU machine: the management core runs the dataplane too */
+		dp_mgmt_runs_dp = true;
+	}
+	if (n > dp_nic.max_queues)
+		n = dp_nic.max_queues;
+	if (dp_nic.ops->configure(&dp_nic, n))
+		return -1;
+	if (pci_msix_enable(dp_pci) < 0)
+		log_warn("dataplane: %s has no usable MSI-X; idle cores will poll", dp_nic.name);
+	for (unsigned q = 0; q < n; q++)
+		if (dp_setup_core(cpus[q], q, cfg))
+			return -1;
+	for (unsigned i = 0; i < NIC_RETA_SIZE; i++)
+		reta[i] = i % n;
+	dp_nic.ops->rss_config(&dp_nic, dp_rss_key, reta);
+	dp_nic.ops->start(&dp_nic);
+	dp_ncores = n;
+
+	struct nic_link link;
+	char ip[24];
+	dp_nic.ops->link_get(&dp_nic, &link);
+	cmdline_format_ipv4(&cfg->ip, ip, sizeof(ip));
+	log_info("dataplane: %s %02x:%02x:%02x:%02x:%02x:%02x at %02x:%02x.%x, link %s %u Mb/s, "
+		 "ip %s, %u queue%s, %s mode", dp_nic.name, dp_nic.mac[0], dp_nic.mac[1],
+		 dp_nic.mac[2], dp_nic.mac[3], dp_nic.mac[4], dp_nic.mac[5], dp_pci->bus,
+		 dp_pci->dev, dp_pci->fn, link.up ? "up" : "down", link.speed_mbps, ip, n,
+		 n == 1 ? "" : "s", cfg->reflect ? "reflect" : "stack");
+	for (unsigned q = 0; q < n; q++) {
+		log_info("dataplane: cpu%u polls queue %u", cpus[q], q);
+		if (cpus[q] != 0 && smp_call_on(cpus[q], dp_core_entry, NULL))
+			log_err("dataplane: cpu%u did not take its queue", cpus[q]);
+	}
+	return 0;
+}
+
+bool dataplane_on_mgmt_core(void)
+{
+	return dp_mgmt_runs_dp;
+}
+
+/* Appends to a line buffer, never past its end. */
+static void put(char *line, int *n, const char *fmt, unsigned long v)
+{
+	if (*n < DP_LINE_MAX - 1)
+		*n += ksnprintf(line + *n, DP_LINE_MAX - *n, fmt, v);
+	if (*n > DP_LINE_MAX - 1)
+		*n = DP_LINE_MAX - 1;
+}
+
+void dataplane_print_stats(void)
+{
+	char line[DP_LINE_MAX];
+
+	for (unsigned c = 0; c < MAX_CPUS; c++) {
+		const struct dp_core *dc = &dp_cores[c];
+		if (!dc->active)
+			continue;
+		int n = ksnprintf(line, sizeof(line), "stats: cpu%u queue %u", c, dc->queue);
+#define DP_STATS_PRINT(f) put(line, &n, " " #f "=%lu", dc->st.f);
+		DP_STATS(DP_STATS_PRINT)
+#undef DP_STATS_PRINT
+		for (int b = 0; b < DP_BATCH_BUCKETS; b++)
+			put(line, &n, b ? ",%lu" : " batch=%lu", dc->st.batch[b]);
+		kprintf("%s\n", line);
+	}
+	if (!dp_nic.ops)
+		return;
+	struct nic_stats ns;
+	dp_nic.ops->stats_get(&dp_nic, &ns);
+	int n = ksnprintf(line, sizeof(line), "stats: nic %s", dp_nic.name);
+#define NIC_STATS_PRINT(f) put(line, &n, " " #f "=%lu", ns.f);
+	NIC_STATS(NIC_STATS_PRINT)
+#undef NIC_STATS_PRINT
+	kprintf("%s\n", line);
+}
+
+void dataplane_mgmt_tick(void)
+{
+	if (!dp_stats_interval || time_uptime_us() < dp_next_stats_us)
+		return;
+	dp_next_stats_us += dp_stats_interval * 1000000ULL;
+	dataplane_print_stats();
+}

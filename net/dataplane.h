@@ -1,0 +1,36 @@
+/* Dataplane cores: one NIC queue pair each, run to completion, adaptive batching. */
+#ifndef IXOS_NET_DATAPLANE_H
+#define IXOS_NET_DATAPLANE_H
+
+#include <stdbool.h>
+
+struct kconfig;
+
+/* Packets taken from the NIC per iteration, at most: the batch bound of the whole path. */
+#define DP_BATCH_MAX 64
+/* Descriptors per ring and buffers per core. */
+#define DP_RX_DESC 512
+#define DP_TX_DESC 512
+#define DP_POOL_SIZE 2048
+
+/*
+ * Finds the dataplane NIC (an 82599 if there is one, else an 82576), configures one queue
+ * pair per dataplane core (the management core doubles as the only one on a 1-CPU machine),
+ * spreads the RSS redirection table over them, and starts the cores' poll loops. Returns 0,
+ * or -1 with the reason logged (the kernel then runs without a dataplane). Boot CPU, once.
+ */
+int dataplane_init(const struct kconfig *cfg);
+
+/* Whether the management core runs a dataplane loop itself (no other CPU to run it). */
+bool dataplane_on_mgmt_core(void);
+
+/* Enters the dataplane loop on this CPU (never returns). */
+__attribute__((noreturn)) void dataplane_run_here(void);
+
+/* Prints one line of counters per dataplane core and one for the NIC on COM1. */
+void dataplane_print_stats(void);
+
+/* Called from the management core's loop: prints stats when stats_interval has passed. */
+void dataplane_mgmt_tick(void);
+
+#endif

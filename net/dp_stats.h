@@ -1,0 +1,45 @@
+/* Per-core dataplane counters, from one list. Only the owning core writes them. */
+#ifndef IXOS_NET_DP_STATS_H
+#define IXOS_NET_DP_STATS_H
+
+#include <stdint.h>
+
+#define DP_STATS(X)                                                                            \
+	X(rx_packets)                                                                          \
+	X(rx_bytes)                                                                            \
+	X(tx_packets)                                                                          \
+	X(tx_bytes)                                                                            \
+	X(tx_dropped)	     /* replies the TX ring could not take */                          \
+	X(rx_malformed)	     /* truncated or inconsistent headers */                           \
+	X(rx_oversize)	     /* longer than the MTU allows */                                  \
+	X(rx_csum_errors)    /* bad IPv4 or ICMP checksum */                                   \
+	X(rx_not_for_us)     /* well-formed but another host's, or a protocol we do not serve */ \
+	X(arp_replies)                                                                         \
+	X(icmp_echo_replies)                                                                   \
+	X(idle_sleeps)	     /* times the core armed its interrupt and halted */               \
+	X(irq_wakeups)	     /* receive interrupts taken */
+
+/* Batch-size histogram buckets: 0, 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64+. */
+#define DP_BATCH_BUCKETS 8
+
+struct dp_stats {
+#define DP_STATS_FIELD(n) uint64_t n;
+	DP_STATS(DP_STATS_FIELD)
+#undef DP_STATS_FIELD
+	uint64_t batch[DP_BATCH_BUCKETS];
+	uint64_t loops;
+	uint64_t busy_tsc; /* time spent in iterations that had work */
+};
+
+static inline unsigned dp_batch_bucket(unsigned n)
+{
+	unsigned b = 0;
+
+	while (n && b < DP_BATCH_BUCKETS - 1) {
+		b++;
+		n >>= 1;
+	}
+	return b;
+}
+
+#endif
