@@ -18,6 +18,7 @@ NEEDS=(
   "/usr/include/cmocka.h:libcmocka-dev"
   "pkg-config:pkg-config"
   "ip:iproute2"
+  "ping:iputils-ping"
   "valgrind:valgrind"
   "gdb:gdb"
   "/usr/bin/python3:python3"

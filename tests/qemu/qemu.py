@@ -30,13 +30,15 @@ current = threading.local()
 class Machine:
     """One QEMU run. Use as a context manager so QEMU and its files always go away."""
 
-    def __init__(self, args, smp=1, mem="256M", machine="q35", cpu="max"):
+    def __init__(self, args, smp=1, mem="256M", machine="q35", cpu="max", netns=None):
         self.tmp = tempfile.mkdtemp(prefix="ixos-test-")
         self.mon_path = os.path.join(self.tmp, "monitor.sock")
         self.cmd = [QEMU, "-accel", "tcg", "-machine", machine, "-cpu", cpu,
                     "-smp", str(smp), "-m", mem, "-display", "none", "-nodefaults",
                     "-no-reboot", "-serial", "stdio",
                     "-monitor", "unix:%s,server=on,wait=off" % self.mon_path] + list(args)
+        if netns:
+            self.cmd = ["ip", "netns", "exec", netns.name] + self.cmd + netns.qemu_args()
         self.log = b""
         self.pos = 0  # expect() searches from here: lines are matched in order
         self.cond = threading.Condition()
@@ -181,3 +183,51 @@ def pxe_args(tmpdir, cmdline, modules=()):
     return ["-fw_cfg", "name=etc/sercon-port,file=%s" % sercon,
             "-netdev", "user,id=boot,tftp=%s,bootfile=boot.ipxe" % tftp,
             "-device", "e1000e,netdev=boot,bootindex=1"]
+
+
+class NetNS:
+    """A private network namespace holding a tap device for one QEMU guest.
+
+    The host side of the link is 198.18.0.1/24 (RFC 2544 benchmarking space); the guest is
+    told ip=198.18.0.2/24. The namespace and everything in it go away on exit.
+    """
+
+    HOST_IP = "198.18.0.1"
+    GUEST_IP = "198.18.0.2"
+    _count = 0
+    _lock = threading.Lock()
+
+    def __init__(self, nic="igb", mtu=1500):
+        with NetNS._lock:
+            NetNS._count += 1
+            self.name = "ixos-%d-%d" % (os.getpid(), NetNS._count)
+        self.nic = nic
+        self.mtu = mtu
+
+    def sh(self, *cmd, check=True, timeout=60):
+        return subprocess.run(["ip", "netns", "exec", self.name] + list(cmd), check=check,
+                              timeout=timeout, capture_output=True, text=True)
+
+    def __enter__(self):
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        for cmd in (["tuntap", "add", "dev", "tap0", "mode", "tap"],
+                    ["addr", "add", self.HOST_IP + "/24", "dev", "tap0"],
+                    ["link", "set", "tap0", "mtu", str(self.mtu), "up"],
+                    ["link", "set", "lo", "up"]):
+            subprocess.run(["ip", "-n", self.name] + cmd, check=True)
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["ip", "netns", "del", self.name], check=False)
+        return False
+
+    def qemu_args(self):
+        return ["-netdev", "tap,id=dp0,ifname=tap0,script=no,downscript=no",
+                "-device", "%s,netdev=dp0" % self.nic]
+
+    def ping(self, count=5, interval=0.2):
+        """Pings the guest; returns how many replies came back."""
+        r = self.sh("ping", "-n", "-c", str(count), "-i", str(interval), "-W", "2",
+                    self.GUEST_IP, check=False, timeout=30 + count)
+        m = re.search(r"(\d+) received", r.stdout)
+        return int(m.group(1)) if m else 0

@@ -16,8 +16,9 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 import test_boot  # noqa: E402
+import test_net  # noqa: E402
 
-MODULES = [test_boot]
+MODULES = [test_boot, test_net]
 
 
 def run_one(fn):
