@@ -23,7 +23,7 @@ KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c drivers/*.c drivers/igb/*.c net
 KERNEL_S := $(wildcard boot/*.S kernel/*.S)
 KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
 
-.PHONY: all setup run gdb test unit-tests qemu-tests clean format
+.PHONY: all setup run gdb test unit-tests bench clean format
 .DEFAULT_GOAL := all
 
 all: setup $(BUILD)/ixos.elf $(BUILD)/ixos.iso $(BUILD)/pxe/boot.ipxe
@@ -85,6 +85,10 @@ unit-tests: setup $(UNIT_BINS)
 
 test: all unit-tests
 	@tests/run.sh $(UNIT_BINS)
+
+# Benchmarks print figures with their settings; they are not tests and assert nothing.
+bench: all
+	/usr/bin/python3 bench/reflect.py
 
 format:
 	clang-format -i $(KERNEL_C) $(wildcard kernel/*.h kernel/lib/*.h drivers/*.h drivers/*/*.h net/*.h tests/unit/*.c)
