@@ -62,7 +62,7 @@ QEMU_BASE := $(QEMU) -accel tcg -machine q35 -cpu max -smp $(SMP) -m $(MEM) -dis
 
 run: all
 	@echo "Booting build/ixos.iso in QEMU ($(SMP) CPUs, $(MEM)); quit with Ctrl-A X."
-	$(QEMU_BASE) -serial mon:stdio -cdrom $(BUILD)/ixos.iso
+	$(QEMU_BASE) -serial mon:stdio -cdrom $(BUILD)/ixos.iso -netdev user,id=n0 -device igb,netdev=n0
 
 # QEMU waits for the debugger (port 1234); gdb loads the symbols and connects.
 gdb: all
