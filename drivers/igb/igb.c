@@ -86,8 +86,10 @@ static int igb_configure(struct nic *nic, unsigned nqueues)
 		return -1;
 	}
 	igb_mask_irqs(nic);
+	/* Real parts set AUTO_RD within milliseconds; QEMU's model never does (see igb_regs.h). */
 	if (!igb_wait(nic, IGB_EECD, IGB_EECD_AUTO_RD, IGB_EECD_AUTO_RD, 20))
-		plat_log(LOG_WARN, "%s: EEPROM auto-read not reported done", nic->name);
+		plat_log(LOG_INFO, "%s: EEPROM auto-read not reported done (EECD %#x); continuing",
+			 nic->name, rd(nic, IGB_EECD));
 	wr(nic, IGB_CTRL_EXT, rd(nic, IGB_CTRL_EXT) | IGB_CTRL_EXT_DRV_LOAD);
 	igb_link_up(nic);
 

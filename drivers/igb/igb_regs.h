@@ -18,7 +18,7 @@
 #define IGB_STATUS_LU (1u << 1)	 /* link up */
 #define IGB_STATUS_SPEED_SHIFT 6 /* 00 10, 01 100, 1x 1000 Mb/s */
 #define IGB_EECD 0x00010 /* EEPROM/Flash Control */
-#define IGB_EECD_AUTO_RD (1u << 9) /* EEPROM auto-read done */
+#define IGB_EECD_AUTO_RD (1u << 9) /* EEPROM auto-read done; QEMU 10's igb never sets it */
 #define IGB_CTRL_EXT 0x00018 /* Extended Device Control */
 #define IGB_CTRL_EXT_DRV_LOAD (1u << 28) /* driver loaded: firmware keeps its hands off */
 
