@@ -8,10 +8,17 @@ int mbuf_pool_init(struct mbuf_pool *p, unsigned n, unsigned cpu)
 {
 	uint64_t phys, mphys;
 
-	p->mem = dma_alloc((size_t)n * MBUF_BUF_SIZE, &phys);
-	p->mbufs = dma_alloc((size_t)n * sizeof(struct mbuf), &mphys);
-	if (!p->mem || !p->mbufs || n == 0)
+	if (n == 0)
 		return -1;
+	p->mem = dma_alloc((size_t)n * MBUF_BUF_SIZE, &phys);
+	if (!p->mem)
+		return -1;
+	p->mbufs = dma_alloc((size_t)n * sizeof(struct mbuf), &mphys);
+	if (!p->mbufs) {
+		dma_free(p->mem, (size_t)n * MBUF_BUF_SIZE); /* do not leak the buffers */
+		p->mem = NULL;
+		return -1;
+	}
 	p->mem_phys = phys;
 	p->size = p->avail = n;
 	p->owner = cpu;

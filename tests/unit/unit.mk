@@ -11,3 +11,7 @@ UNIT_TESTS += pmm
 unit_pmm_SRCS := kernel/pmm.c
 UNIT_TESTS += bootinfo
 unit_bootinfo_SRCS := kernel/bootinfo.c
+UNIT_TESTS += mbuf
+unit_mbuf_SRCS := drivers/mbuf.c
+UNIT_TESTS += l2l3
+unit_l2l3_SRCS := net/l2l3.c
