@@ -19,7 +19,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 KASFLAGS := -g -I. -MMD -MP -D__ASSEMBLY__
 KLDFLAGS := -n -z max-page-size=0x1000 -z noexecstack -T linker.ld --no-warn-rwx-segments
 
-KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c drivers/*.c drivers/igb/*.c net/*.c)
+KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c drivers/*.c drivers/igb/*.c drivers/ixgbe/*.c net/*.c)
 KERNEL_S := $(wildcard boot/*.S kernel/*.S)
 KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
 
@@ -28,8 +28,11 @@ KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.
 
 all: setup $(BUILD)/ixos.elf $(BUILD)/ixos.iso $(BUILD)/pxe/boot.ipxe
 
+# Dependencies from Debian's archive, then the project's QEMU (Debian's QEMU 10 source plus our
+# 82599 model as -device ixgbe), built once into ~/.cache/ixos and linked as build/qemu-system-x86_64.
 setup:
 	@tools/setup.sh
+	@tools/qemu/build.sh
 
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -75,7 +78,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
 UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/host/test_$(t))
 
 define unit_rule
-$(BUILD)/host/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(wildcard kernel/*.h kernel/lib/*.h)
+$(BUILD)/host/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(wildcard kernel/*.h kernel/lib/*.h drivers/*.h drivers/*/*.h net/*.h tests/model/*.h)
 	@mkdir -p $(BUILD)/host
 	$(CC) $(HOST_CFLAGS) -o $$@ tests/unit/test_$(1).c $$(unit_$(1)_SRCS) -lcmocka
 endef

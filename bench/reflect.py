@@ -69,8 +69,8 @@ print(sent, got[0], t1 - t0, max(last[0] - t0, 1e-6))
 '''
 
 
-def run(smp, mode, frames, size):
-    with NetNS() as ns, Machine(direct_args("ip=198.18.0.2/24 dp_mode=%s" % mode), smp=smp,
+def run(nic, smp, mode, frames, size):
+    with NetNS(nic=nic) as ns, Machine(direct_args("ip=198.18.0.2/24 dp_mode=%s" % mode), smp=smp,
                                 netns=ns) as m:
         mac = m.expect(r"dataplane: \w+ ([0-9a-f:]{17}) at .* link up").group(1).decode()
         m.expect(r"^ixos: ready ")
@@ -85,21 +85,25 @@ def main():
     ap.add_argument("--frames", type=int, default=200000)
     ap.add_argument("--size", type=int, default=64, help="frame size without CRC")
     ap.add_argument("--smp", default="2,4", help="CPU counts to measure (1 = mgmt core only)")
+    ap.add_argument("--nic", default="igb,ixgbe",
+                    help="NICs: igb (QEMU's 82576), ixgbe (the project's 82599 model)")
     o = ap.parse_args()
     qver = os.popen("qemu-system-x86_64 --version").readline().strip()
     print("bench/reflect: %d frames of %d bytes, UDP from 4096 source ports, QEMU %s, "
           "TCG, igb on tap, host %d CPUs" % (o.frames, o.size, qver.split()[3] if qver else "?",
                                              os.cpu_count()))
-    print("%-34s %10s %10s %12s %12s" % ("configuration", "sent", "returned", "offered/s",
+    print("%-40s %10s %10s %12s %12s" % ("configuration", "sent", "returned", "offered/s",
                                          "returned/s"))
-    sent, got, secs, _ = run(2, "stack", o.frames, o.size)
-    print("%-34s %10d %10s %12.0f %12s" % ("baseline: generator, guest drops", sent, "-",
-                                           sent / secs, "-"))
-    for smp in [int(x) for x in o.smp.split(",")]:
-        sent, got, secs, rx_secs = run(smp, "reflect", o.frames, o.size)
-        dp = max(1, smp - 1)
-        print("%-34s %10d %10d %12.0f %12.0f" % ("reflect, %d CPUs (%d dataplane)" % (smp, dp),
-                                                 sent, got, sent / secs, got / rx_secs))
+    for nic in o.nic.split(","):
+        sent, got, secs, _ = run(nic, 2, "stack", o.frames, o.size)
+        print("%-40s %10d %10s %12.0f %12s" % ("%s baseline: generator, guest drops" % nic,
+                                               sent, "-", sent / secs, "-"))
+        for smp in [int(x) for x in o.smp.split(",")]:
+            sent, got, secs, rx_secs = run(nic, smp, "reflect", o.frames, o.size)
+            dp = max(1, smp - 1)
+            print("%-40s %10d %10d %12.0f %12.0f" % ("%s reflect, %d CPUs (%d dataplane)"
+                                                     % (nic, smp, dp), sent, got, sent / secs,
+                                                     got / rx_secs))
     print("offered/s: generator send rate; returned/s: bounced frames over the time from the "
           "first send to the last return (the guest is saturated when returned < sent)")
 

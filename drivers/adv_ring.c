@@ -20,7 +20,7 @@ int adv_rxq_alloc(struct adv_rxq *q, unsigned count, struct mbuf_pool *pool)
 	q->ring = dma_alloc(count * sizeof(*q->ring), &phys);
 	q->sw = dma_alloc(count * sizeof(*q->sw), &sphys);
 	if (!q->ring || !q->sw)
-		return -1;
+		goto fail;
 	q->ring_phys = phys;
 	q->count = count;
 	q->next = 0;
@@ -31,11 +31,20 @@ int adv_rxq_alloc(struct adv_rxq *q, unsigned count, struct mbuf_pool *pool)
 		if (!m) {
 			while (i--)
 				mbuf_free(q->sw[i]);
-			return -1;
+			goto fail;
 		}
 		rx_post(q, i, m);
 	}
 	return 0;
+fail:
+	/* a failed set-up must not keep the ring: callers retry with a bigger pool */
+	if (q->ring)
+		dma_free(q->ring, count * sizeof(*q->ring));
+	if (q->sw)
+		dma_free(q->sw, count * sizeof(*q->sw));
+	q->ring = NULL;
+	q->sw = NULL;
+	return -1;
 }
 
 /* The device owns [head, tail): everything but the slot before next, which software keeps. */
@@ -119,8 +128,15 @@ int adv_txq_alloc(struct adv_txq *q, unsigned count)
 		return -1;
 	q->ring = dma_alloc(count * sizeof(*q->ring), &phys);
 	q->sw = dma_alloc(count * sizeof(*q->sw), &sphys);
-	if (!q->ring || !q->sw)
+	if (!q->ring || !q->sw) {
+		if (q->ring)
+			dma_free(q->ring, count * sizeof(*q->ring));
+		if (q->sw)
+			dma_free(q->sw, count * sizeof(*q->sw));
+		q->ring = NULL;
+		q->sw = NULL;
 		return -1;
+	}
 	q->ring_phys = phys;
 	q->count = count;
 	q->next = q->clean = q->in_use = 0;

@@ -6,6 +6,7 @@
  */
 #include "net/dataplane.h"
 #include "drivers/igb/igb.h"
+#include "drivers/ixgbe/ixgbe.h"
 #include "drivers/nic.h"
 #include "kernel/apic.h"
 #include "kernel/cmdline.h"
@@ -55,7 +56,8 @@ static const struct {
 	const char *name;
 	int (*attach)(struct nic *nic, volatile void *bar0);
 } dp_drivers[] = {
-	{0x8086, 0x10c9, "igb", igb_attach},
+	{0x8086, 0x10fb, "ixgbe", ixgbe_attach}, /* 82599 SFP+ (X520): the production target */
+	{0x8086, 0x10c9, "igb", igb_attach},	 /* 82576 */
 };
 
 static void dp_rx_irq(struct trapframe *tf)

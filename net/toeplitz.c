@@ -11,8 +11,8 @@ static unsigned key_bit(const uint8_t *key, size_t bit)
 uint32_t toeplitz_hash(const uint8_t key[TOEPLITZ_KEY_SIZE], const uint8_t *data, size_t len)
 {
 	/* window holds key bits [i, i + 32) for input bit i, shifted along one bit at a time */
-	uint32_t window = (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 |
-			  (uint32_t)key[2] << 8 | key[3];
+	uint32_t window =
+	    (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 | (uint32_t)key[2] << 8 | key[3];
 	uint32_t hash = 0;
 	size_t next = 32;
 

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TOEPLITZ_KEY_SIZE 40
-#define TOEPLITZ_IPV4_LEN 8	    /* source address, destination address */
+#define TOEPLITZ_KEY_SIZE	40
+#define TOEPLITZ_IPV4_LEN	8  /* source address, destination address */
 #define TOEPLITZ_IPV4_PORTS_LEN 12 /* ... then source port, destination port */
 
 /*

@@ -17,6 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BUILD = os.path.join(ROOT, "build")
 KERNEL = os.path.join(BUILD, "ixos.elf")
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+# The project's own QEMU (tools/qemu/build.sh): Debian's plus -device ixgbe, our 82599 model.
+PROJECT_QEMU = os.path.join(BUILD, "qemu-system-x86_64")
 
 
 class TestFailure(Exception):
@@ -30,10 +32,13 @@ current = threading.local()
 class Machine:
     """One QEMU run. Use as a context manager so QEMU and its files always go away."""
 
-    def __init__(self, args, smp=1, mem="256M", machine="q35", cpu="max", netns=None):
+    def __init__(self, args, smp=1, mem="256M", machine="q35", cpu="max", netns=None,
+                 qemu=None):
         self.tmp = tempfile.mkdtemp(prefix="ixos-test-")
         self.mon_path = os.path.join(self.tmp, "monitor.sock")
-        self.cmd = [QEMU, "-accel", "tcg", "-machine", machine, "-cpu", cpu,
+        if qemu is None:
+            qemu = PROJECT_QEMU if netns and netns.nic == "ixgbe" else QEMU
+        self.cmd = [qemu, "-accel", "tcg", "-machine", machine, "-cpu", cpu,
                     "-smp", str(smp), "-m", mem, "-display", "none", "-nodefaults",
                     "-no-reboot", "-serial", "stdio",
                     "-monitor", "unix:%s,server=on,wait=off" % self.mon_path] + list(args)
