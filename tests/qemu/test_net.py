@@ -126,3 +126,27 @@ def idle_cores_sleep_and_wake_on_packets(tmp, nic):
         c = cores[1]
         if c["idle_sleeps"] == 0 or c["irq_wakeups"] == 0:
             raise TestFailure("core never slept or was never woken by its queue: %s" % c)
+
+
+@per_nic
+def ping_answered_on_every_core(tmp, nic):
+    """Pings from 32 source addresses: RSS hashes them over the queues, and every dataplane
+    core answers its share (the hash is deterministic, so this is no matter of luck)."""
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST + " stats_interval=1"), smp=4,
+                                       netns=ns) as m:
+        boot(m)
+        sources = ["198.18.0.%d" % (100 + i) for i in range(32)]
+        for a in sources:
+            ns.sh("ip", "addr", "add", a + "/24", "dev", "tap0")
+        for a in sources:
+            r = ns.sh("ping", "-n", "-c", "1", "-W", "2", "-I", a, NetNS.GUEST_IP, check=False)
+            if r.returncode != 0:
+                raise TestFailure("no reply to a ping from %s" % a)
+        m.settle(1.5)
+        stats(m)
+        cores, _ = stats(m)
+        idle = [c for c, v in cores.items() if v["icmp_echo_replies"] == 0]
+        if len(cores) != 3 or idle:
+            raise TestFailure("cores without echo replies: %s (of %s)" % (idle, sorted(cores)))
+        if total(cores, "icmp_echo_replies") < 32:
+            raise TestFailure("only %d echo replies counted" % total(cores, "icmp_echo_replies"))
