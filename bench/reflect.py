@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "qemu"))
-from qemu import Machine, NetNS, direct_args  # noqa: E402
+from qemu import PROJECT_QEMU, QEMU, Machine, NetNS, direct_args  # noqa: E402
 
 GEN = r'''
 import socket, struct, sys, threading, time
@@ -90,7 +90,7 @@ def main():
     o = ap.parse_args()
     qver = os.popen("qemu-system-x86_64 --version").readline().strip()
     print("bench/reflect: %d frames of %d bytes, UDP from 4096 source ports, QEMU %s, "
-          "TCG, igb on tap, host %d CPUs" % (o.frames, o.size, qver.split()[3] if qver else "?",
+          "TCG, igb on tap, host %d CPUs" % (o.frames, o.size, ,
                                              os.cpu_count()))
     print("%-40s %10s %10s %12s %12s" % ("configuration", "sent", "returned", "offered/s",
                                          "returned/s"))
