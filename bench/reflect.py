@@ -88,10 +88,14 @@ def main():
     ap.add_argument("--nic", default="igb,ixgbe",
                     help="NICs: igb (QEMU's 82576), ixgbe (the project's 82599 model)")
     o = ap.parse_args()
-    qver = os.popen("qemu-system-x86_64 --version").readline().strip()
-    print("bench/reflect: %d frames of %d bytes, UDP from 4096 source ports, QEMU %s, "
-          "TCG, igb on tap, host %d CPUs" % (o.frames, o.size, ,
-                                             os.cpu_count()))
+    def version(binary):
+        v = os.popen("%s --version" % binary).readline().split()
+        return v[3] if len(v) > 3 else "?"
+
+    print("bench/reflect: %d frames of %d bytes, UDP from 4096 source ports, TCG, NIC on a tap "
+          "in a private namespace, host %d CPUs; igb on Debian's QEMU %s, ixgbe on the "
+          "project's QEMU %s" % (o.frames, o.size, os.cpu_count(), version(QEMU),
+                                 version(PROJECT_QEMU)))
     print("%-40s %10s %10s %12s %12s" % ("configuration", "sent", "returned", "offered/s",
                                          "returned/s"))
     for nic in o.nic.split(","):
