@@ -11,16 +11,37 @@ static void rx_post(struct adv_rxq *q, unsigned i, struct mbuf *m)
 	q->ring[i].read.hdr_addr = 0; /* also clears DD in the write-back view */
 }
 
-int adv_rxq_alloc(struct adv_rxq *q, unsigned count, struct mbuf_pool *pool)
+/* Both rings: count 16-byte descriptors and a shadow array, or nothing (both freed). */
+static int ring_alloc(unsigned count, void **ring, uint64_t *phys, struct mbuf ***sw)
 {
-	uint64_t phys, sphys;
+	uint64_t sphys;
 
 	if (count < 8 || count > 4096 || (count & (count - 1)))
 		return -1;
-	q->ring = dma_alloc(count * sizeof(*q->ring), &phys);
-	q->sw = dma_alloc(count * sizeof(*q->sw), &sphys);
-	if (!q->ring || !q->sw)
-		goto fail;
+	*ring = dma_alloc(count * 16, phys);
+	*sw = dma_alloc(count * sizeof(**sw), &sphys);
+	if (*ring && *sw)
+		return 0;
+	if (*ring)
+		dma_free(*ring, count * 16);
+	if (*sw)
+		dma_free(*sw, count * sizeof(**sw));
+	*ring = NULL;
+	*sw = NULL;
+	return -1;
+}
+
+_Static_assert(sizeof(union adv_rx_desc) == 16 && sizeof(union adv_tx_desc) == 16,
+	       "advanced descriptors are 16 bytes");
+
+int adv_rxq_alloc(struct adv_rxq *q, unsigned count, struct mbuf_pool *pool)
+{
+	uint64_t phys;
+	void *ring;
+
+	if (ring_alloc(count, &ring, &phys, &q->sw))
+		return -1;
+	q->ring = ring;
 	q->ring_phys = phys;
 	q->count = count;
 	q->next = 0;
@@ -29,22 +50,18 @@ int adv_rxq_alloc(struct adv_rxq *q, unsigned count, struct mbuf_pool *pool)
 	for (unsigned i = 0; i < count; i++) {
 		struct mbuf *m = mbuf_alloc(pool);
 		if (!m) {
+			/* A failed set-up keeps nothing: callers may retry with a bigger pool. */
 			while (i--)
 				mbuf_free(q->sw[i]);
-			goto fail;
+			dma_free(q->ring, count * sizeof(*q->ring));
+			dma_free(q->sw, count * sizeof(*q->sw));
+			q->ring = NULL;
+			q->sw = NULL;
+			return -1;
 		}
 		rx_post(q, i, m);
 	}
 	return 0;
-fail:
-	/* a failed set-up must not keep the ring: callers retry with a bigger pool */
-	if (q->ring)
-		dma_free(q->ring, count * sizeof(*q->ring));
-	if (q->sw)
-		dma_free(q->sw, count * sizeof(*q->sw));
-	q->ring = NULL;
-	q->sw = NULL;
-	return -1;
 }
 
 /* The device owns [head, tail): everything but the slot before next, which software keeps. */
@@ -122,21 +139,12 @@ unsigned adv_rx_burst(struct adv_rxq *q, struct mbuf **bufs, unsigned max)
 
 int adv_txq_alloc(struct adv_txq *q, unsigned count)
 {
-	uint64_t phys, sphys;
+	uint64_t phys;
+	void *ring;
 
-	if (count < 8 || count > 4096 || (count & (count - 1)))
+	if (ring_alloc(count, &ring, &phys, &q->sw))
 		return -1;
-	q->ring = dma_alloc(count * sizeof(*q->ring), &phys);
-	q->sw = dma_alloc(count * sizeof(*q->sw), &sphys);
-	if (!q->ring || !q->sw) {
-		if (q->ring)
-			dma_free(q->ring, count * sizeof(*q->ring));
-		if (q->sw)
-			dma_free(q->sw, count * sizeof(*q->sw));
-		q->ring = NULL;
-		q->sw = NULL;
-		return -1;
-	}
+	q->ring = ring;
 	q->ring_phys = phys;
 	q->count = count;
 	q->next = q->clean = q->in_use = 0;

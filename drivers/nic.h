@@ -29,6 +29,12 @@
 	X(rx_csum_errors)    /* IP or L4 checksum bad (delivered, flagged) */                 \
 	X(tx_ring_full)	     /* tx_burst calls that could not take every buffer */
 
+/*
+ * The default Toeplitz key: the one in Microsoft's RSS specification, whose published test
+ * vectors then check the hashes (any 40 bytes would spread flows).
+ */
+extern const uint8_t nic_rss_default_key[NIC_RSS_KEY_SIZE];
+
 struct nic_stats {
 #define NIC_STATS_FIELD(n) uint64_t n;
 	NIC_STATS(NIC_STATS_FIELD)

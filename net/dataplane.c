@@ -25,12 +25,6 @@
 #define VEC_NIC_RX_BASE 0x40
 #define DP_LINE_MAX 1024
 
-/* The RSS key from Microsoft's RSS specification, the usual default (any 40 bytes work). */
-static const uint8_t dp_rss_key[NIC_RSS_KEY_SIZE] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
 
 struct dp_core {
 	struct nic *nic;
@@ -233,7 +227,7 @@ int dataplane_init(const struct kconfig *cfg)
 			return -1;
 	for (unsigned i = 0; i < NIC_RETA_SIZE; i++)
 		reta[i] = i % n;
-	dp_nic.ops->rss_config(&dp_nic, dp_rss_key, reta);
+	dp_nic.ops->rss_config(&dp_nic, nic_rss_default_key, reta);
 	dp_nic.ops->start(&dp_nic);
 	dp_ncores = n;
 

@@ -27,12 +27,6 @@
 #define IXGBE_SECRX_US	    10000
 #define IXGBE_POLL_US	    10
 
-/* A default RSS key: Microsoft's published verification key, so hashes can be checked. */
-static const uint8_t ixgbe_default_key[NIC_RSS_KEY_SIZE] = {
-    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
 
 struct ixgbe {
 	struct nic *nic;
@@ -308,7 +302,7 @@ static int ixgbe_configure(struct nic *nic, unsigned nqueues)
 	nic->nqueues = nqueues;
 	for (unsigned i = 0; i < NIC_RETA_SIZE; i++)
 		reta[i] = i % nqueues;
-	return ixgbe_rss_config(nic, ixgbe_default_key, reta);
+	return ixgbe_rss_config(nic, nic_rss_default_key, reta);
 }
 
 static bool ixgbe_queue_ok(struct ixgbe *dev, unsigned q, bool ready, const char *what)

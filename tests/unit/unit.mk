@@ -16,6 +16,6 @@ unit_mbuf_SRCS := drivers/mbuf.c
 UNIT_TESTS += l2l3
 unit_l2l3_SRCS := net/l2l3.c
 UNIT_TESTS += ixgbe
-unit_ixgbe_SRCS := drivers/ixgbe/ixgbe.c drivers/adv_ring.c drivers/mbuf.c tests/model/ixgbe_model.c net/toeplitz.c kernel/lib/printf.c
+unit_ixgbe_SRCS := drivers/ixgbe/ixgbe.c drivers/nic.c drivers/adv_ring.c drivers/mbuf.c tests/model/ixgbe_model.c net/toeplitz.c kernel/lib/printf.c
 UNIT_TESTS += toeplitz
 unit_toeplitz_SRCS := net/toeplitz.c
