@@ -86,7 +86,8 @@ class Machine:
         deadline = time.monotonic() + timeout
         with self.cond:
             while True:
-                m = rx.search(self.log, self.pos)
+                # Only whole lines: "$" must not match where a chunk happened to end.
+                m = rx.search(self.log, self.pos, self.log.rfind(b"\n") + 1)
                 if m:
                     self.pos = m.end()
                     return m
