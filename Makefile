@@ -23,6 +23,24 @@ KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c drivers/*.c drivers/igb/*.c dri
 KERNEL_S := $(wildcard boot/*.S kernel/*.S)
 KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
 
+# lwIP: one TCP/IP stack instance per dataplane core (net/stack/stack.h says how). lwIP and
+# the glue in net/stack/ are linked into one relocatable object, then copied STACK_N times
+# with every global symbol renamed stack<i>_NAME: each copy has its own data and bss.
+LWIP_VERSION := 2.1.3+dfsg1-2
+LWIP_STAMP := third_party/lwip/.ixos-$(LWIP_VERSION)
+LWIP_SRC := third_party/lwip/src
+LWIP_FILES := core/def.c core/inet_chksum.c core/init.c core/ip.c core/mem.c core/memp.c \
+	core/netif.c core/pbuf.c core/stats.c core/tcp.c core/tcp_in.c core/tcp_out.c \
+	core/timeouts.c core/udp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c netif/ethernet.c
+STACK_CFLAGS := $(KCFLAGS) -Inet/lwip -Inet/lwip/libc -I$(LWIP_SRC)/include
+STACK_OBJS := $(patsubst %.c,$(BUILD)/stack/lwip/%.o,$(LWIP_FILES)) \
+	$(patsubst %.c,$(BUILD)/stack/%.o,$(wildcard net/stack/*.c))
+STACK_N := 8
+STACK_COPIES := $(foreach i,$(shell seq 0 $$(($(STACK_N) - 1))),$(BUILD)/stackcopy/stack$(i).o)
+KDEPS := $(KOBJS:.o=.d) $(STACK_OBJS:.o=.d)
+KOBJS += $(STACK_COPIES) $(BUILD)/stackcopy/stack_table.o
+
 .PHONY: all setup run gdb test unit-tests bench clean format
 .DEFAULT_GOAL := all
 
@@ -41,6 +59,38 @@ $(BUILD)/k/%.o: %.c
 $(BUILD)/k/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(KASFLAGS) -c $< -o $@
+
+$(LWIP_STAMP): tools/lwip/fetch.sh
+	tools/lwip/fetch.sh
+$(addprefix $(LWIP_SRC)/,$(LWIP_FILES)): $(LWIP_STAMP) ;
+
+$(BUILD)/stack/lwip/%.o: $(LWIP_SRC)/%.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(STACK_CFLAGS) -c $< -o $@
+
+$(BUILD)/stack/%.o: %.c | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(STACK_CFLAGS) -c $< -o $@
+
+$(BUILD)/stackcopy/stack.o: $(STACK_OBJS)
+	@mkdir -p $(dir $@)
+	$(LD) -r -o $@ $(STACK_OBJS)
+	nm --defined-only -g $@ | awk '{print $$3}' > $@.syms
+
+$(BUILD)/stackcopy/stack%.o: $(BUILD)/stackcopy/stack.o
+	awk '{print $$1, "stack$*_" $$1}' $<.syms > $@.map
+	objcopy --redefine-syms=$@.map $< $@
+
+$(BUILD)/stackcopy/stack_table.c: Makefile
+	@mkdir -p $(dir $@)
+	@{ echo '#include "net/stack/stack.h"'; \
+	  for i in $$(seq 0 $$(($(STACK_N) - 1))); do echo "extern const struct stack_ops stack$${i}_stack_ops;"; done; \
+	  echo 'const struct stack_ops *const stack_instances[STACK_MAX_INSTANCES] = {'; \
+	  for i in $$(seq 0 $$(($(STACK_N) - 1))); do echo "	&stack$${i}_stack_ops,"; done; \
+	  echo '};'; } > $@
+
+$(BUILD)/stackcopy/stack_table.o: $(BUILD)/stackcopy/stack_table.c
+	$(CC) $(KCFLAGS) -c $< -o $@
 
 # Two links: the first finds the function addresses, the second carries them as the symbol
 # table for backtraces. The table sits after the code, so no function moves; we check that.
@@ -99,4 +149,4 @@ format:
 clean:
 	rm -rf $(BUILD)
 
--include $(KOBJS:.o=.d)
+-include $(KDEPS)

@@ -42,7 +42,7 @@ static const struct {
     CMDLINE_FIELD(KEY_TESTFAULT, "testfault", testfault),
     CMDLINE_FIELD(KEY_TESTFAULT_CPU, "testfault_cpu", testfault_cpu),
     CMDLINE_FIELD(KEY_STATS_INTERVAL, "stats_interval", stats_interval),
-    CMDLINE_FIELD(KEY_DP_MODE, "dp_mode", reflect),
+    CMDLINE_FIELD(KEY_DP_MODE, "dp_mode", dp_mode),
     CMDLINE_FIELD(KEY_IDLE_US, "idle_us", idle_us),
 };
 
@@ -290,10 +290,14 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 			expected = "0..3600 seconds";
 		break;
 	case KEY_DP_MODE:
-		if (cmdline_eq(v, "reflect") || cmdline_eq(v, "stack"))
-			cfg->reflect = cmdline_eq(v, "reflect");
+		if (cmdline_eq(v, "stack"))
+			cfg->dp_mode = DP_MODE_STACK;
+		else if (cmdline_eq(v, "l2"))
+			cfg->dp_mode = DP_MODE_L2;
+		else if (cmdline_eq(v, "reflect"))
+			cfg->dp_mode = DP_MODE_REFLECT;
 		else
-			expected = "stack or reflect";
+			expected = "stack, l2 or reflect";
 		break;
 	case KEY_IDLE_US:
 		if (cmdline_uint(v, 1000000, &u))

@@ -23,6 +23,13 @@ enum {
 	LOG_DEBUG = 7,
 };
 
+/* What dataplane cores do with frames. */
+enum {
+	DP_MODE_STACK = 0, /* TCP/IP (lwIP) with the echo service on port 7 */
+	DP_MODE_L2 = 1,	   /* only ARP and ping replies, built in place (no stack) */
+	DP_MODE_REFLECT = 2, /* every frame back with its MACs swapped (measuring the NIC path) */
+};
+
 struct kconfig {
 	char image[CMDLINE_MAX_IMAGE];	/* first word when it is a path, e.g. "/boot/ixos.elf" */
 	int dp_cores;			/* dp_cores=N; -1 when absent (all CPUs but the first) */
@@ -34,7 +41,7 @@ struct kconfig {
 	char testfault[CMDLINE_MAX_WORD]; /* testfault=KIND: a deliberate fault (test hook) */
 	int testfault_cpu;		/* testfault_cpu=N: which CPU takes the fault; default 0 */
 	unsigned stats_interval;	/* stats_interval=S: print dataplane counters every S s */
-	bool reflect;			/* dp_mode=reflect: bounce every frame back (measuring) */
+	int dp_mode;			/* dp_mode=stack|l2|reflect, below; default stack */
 	unsigned idle_us;		/* idle_us=N: idle time before a core sleeps; default 100 */
 };
 

@@ -19,8 +19,10 @@
 #include "kernel/time.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
+#include "net/dp_ring.h"
 #include "net/dp_stats.h"
 #include "net/l2l3.h"
+#include "net/stack/stack.h"
 
 #define VEC_NIC_RX_BASE 0x40
 #define DP_LINE_MAX 1024
@@ -30,7 +32,11 @@ struct dp_core {
 	struct nic *nic;
 	unsigned queue;
 	bool active;
-	bool reflect;
+	int mode;		 /* DP_MODE_* */
+	bool stack_up;		 /* the lwIP instance came up on this core */
+	struct stack_ctx sctx;
+	volatile bool sleeping;	 /* halted, waiting for an interrupt */
+	struct dp_ring inbox[STACK_MAX_INSTANCES]; /* from each other core, by queue index */
 	uint64_t idle_tsc;
 	struct l2l3_cfg l3;
 	struct mbuf_pool pool;
@@ -41,6 +47,7 @@ static struct dp_core dp_cores[MAX_CPUS];
 static struct nic dp_nic;
 static struct pci_dev *dp_pci;
 static unsigned dp_ncores;
+static unsigned dp_queue_cpu[NIC_MAX_QUEUES]; /* which CPU owns queue q */
 static bool dp_mgmt_runs_dp;
 static unsigned dp_stats_interval;
 static uint64_t dp_next_stats_us;
@@ -61,6 +68,57 @@ static void dp_rx_irq(struct trapframe *tf)
 	apic_eoi();
 }
 
+static bool dp_is_arp(const struct mbuf *m)
+{
+	return m->len >= 14 && m->data[12] == 0x08 && m->data[13] == 0x06;
+}
+
+/*
+ * RSS puts every non-IP frame on queue 0, but every stack instance needs the ARP table:
+ * the core that got an ARP frame hands a copy to each other core (and wakes it if it sleeps).
+ */
+static void dp_share_arp(struct dp_core *dc, const struct mbuf *m)
+{
+	for (unsigned q = 0; q < dp_ncores; q++) {
+		struct dp_core *peer = &dp_cores[dp_queue_cpu[q]];
+		if (peer == dc)
+			continue;
+		if (!dp_ring_push(&peer->inbox[dc->queue], m->data, m->len)) {
+			dc->st.tx_dropped++;
+			continue;
+		}
+		/* Store (head) then load (sleeping): x86 may reorder those without a fence. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (peer->sleeping)
+			apic_send_ipi(percpu[dp_queue_cpu[q]].apic_id, VEC_IPI_TEST);
+	}
+}
+
+/* Feeds what other cores shared into this core's stack instance. */
+static void dp_drain_inbox(struct dp_core *dc)
+{
+	for (unsigned q = 0; q < dp_ncores; q++) {
+		const struct dp_msg *msg;
+		while ((msg = dp_ring_peek(&dc->inbox[q]))) {
+			struct mbuf *m = mbuf_alloc(&dc->pool);
+			if (!m)
+				return; /* retried next iteration, once buffers come back */
+			memcpy(m->data, msg->data, msg->len);
+			m->len = msg->len;
+			dp_ring_pop(&dc->inbox[q]);
+			stack_instances[dc->sctx.index]->input(&dc->sctx, m);
+		}
+	}
+}
+
+static bool dp_inbox_empty(struct dp_core *dc)
+{
+	for (unsigned q = 0; q < dp_ncores; q++)
+		if (dp_ring_peek(&dc->inbox[q]))
+			return false;
+	return true;
+}
+
 static void dp_process(struct dp_core *dc, struct mbuf **bufs, unsigned n)
 {
 	struct mbuf *tx[DP_BATCH_MAX];
@@ -70,7 +128,15 @@ static void dp_process(struct dp_core *dc, struct mbuf **bufs, unsigned n)
 		struct mbuf *m = bufs[i];
 		dc->st.rx_packets++;
 		dc->st.rx_bytes += m->len;
-		if (dc->reflect) {
+		if (dc->mode == DP_MODE_STACK) {
+			if (dc->stack_up) {
+				if (dp_ncores > 1 && dp_is_arp(m))
+					dp_share_arp(dc, m);
+				stack_instances[dc->sctx.index]->input(&dc->sctx, m);
+			} else {
+				mbuf_free(m);
+			}
+		} else if (dc->mode == DP_MODE_REFLECT) {
 			l2l3_reflect(m->data);
 			tx[ntx++] = m;
 		} else if (l2l3_input(&dc->l3, m->data, &m->len, &dc->st) == L2L3_REPLY) {
@@ -106,9 +172,19 @@ static void dp_sleep(struct dp_core *dc)
 		dp_process(dc, bufs, n);
 		return;
 	}
+	dc->sleeping = true;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in dp_share_arp */
+	/* A peer that shared a frame before seeing "sleeping" did not send an IPI: look again. */
+	if (!dp_inbox_empty(dc)) {
+		dc->sleeping = false;
+		dc->nic->ops->rx_irq(dc->nic, dc->queue, false);
+		irq_enable();
+		return;
+	}
 	dc->st.idle_sleeps++;
 	/* sti's one-instruction shadow: an interrupt pending since the check wakes the hlt. */
 	__asm__ volatile("sti; hlt" ::: "memory");
+	dc->sleeping = false;
 	dc->nic->ops->rx_irq(dc->nic, dc->queue, false);
 }
 
@@ -119,6 +195,13 @@ void dataplane_run_here(void)
 	uint64_t last_work = rdtsc();
 	bool mgmt = this_cpu()->id == 0;
 
+	if (dc->mode == DP_MODE_STACK) {
+		/* The instance is brought up by the core that owns it. */
+		dc->stack_up = stack_instances[dc->sctx.index]->init(&dc->sctx) == 0;
+		if (!dc->stack_up)
+			log_err("dataplane: cpu%u: TCP/IP instance %u failed to start; dropping",
+				this_cpu()->id, dc->sctx.index);
+	}
 	irq_enable();
 	for (;;) {
 		uint64_t t0 = rdtsc();
@@ -126,8 +209,14 @@ void dataplane_run_here(void)
 
 		dc->st.loops++;
 		dc->st.batch[dp_batch_bucket(n)]++;
+		if (dc->stack_up) {
+			dp_drain_inbox(dc);
+			stack_instances[dc->sctx.index]->poll(&dc->sctx); /* timers, then transmit */
+		}
 		if (n) {
 			dp_process(dc, bufs, n);
+			if (dc->stack_up)
+				stack_instances[dc->sctx.index]->poll(&dc->sctx);
 			last_work = rdtsc();
 			dc->st.busy_tsc += last_work - t0;
 			continue;
@@ -147,6 +236,11 @@ static void dp_core_entry(void *arg)
 {
 	(void)arg;
 	dataplane_run_here();
+}
+
+static const char *dp_mode_name(int mode)
+{
+	return mode == DP_MODE_REFLECT ? "reflect" : mode == DP_MODE_L2 ? "l2" : "stack";
 }
 
 static int dp_attach_nic(void)
@@ -177,7 +271,18 @@ static int dp_setup_core(unsigned cpu, unsigned q, const struct kconfig *cfg)
 
 	dc->nic = &dp_nic;
 	dc->queue = q;
-	dc->reflect = cfg->reflect;
+	dc->mode = cfg->dp_mode;
+	dc->sctx = (struct stack_ctx){
+		.index = q,
+		.nic = &dp_nic,
+		.queue = q,
+		.pool = &dc->pool,
+		.st = &dc->st,
+		.ip = cfg->ip.set ? cfg->ip.addr : 0,
+		.netmask = cfg->ip.set && cfg->ip.prefix ? ~0u << (32 - cfg->ip.prefix) : 0,
+		.gw = cfg->gw.set ? cfg->gw.addr : 0,
+	};
+	memcpy(dc->sctx.mac, dp_nic.mac, 6);
 	dc->idle_tsc = time_tsc_hz() / 1000000 * cfg->idle_us;
 	memcpy(dc->l3.mac, dp_nic.mac, 6);
 	dc->l3.ip = cfg->ip.set ? cfg->ip.addr : 0;
@@ -218,13 +323,20 @@ int dataplane_init(const struct kconfig *cfg)
 	}
 	if (n > dp_nic.max_queues)
 		n = dp_nic.max_queues;
+	if (cfg->dp_mode == DP_MODE_STACK && n > STACK_MAX_INSTANCES) {
+		log_warn("dataplane: %u cores but %u TCP/IP instances; using %u", n,
+			 STACK_MAX_INSTANCES, STACK_MAX_INSTANCES);
+		n = STACK_MAX_INSTANCES;
+	}
 	if (dp_nic.ops->configure(&dp_nic, n))
 		return -1;
 	if (pci_msix_enable(dp_pci) < 0)
 		log_warn("dataplane: %s has no usable MSI-X; idle cores will poll", dp_nic.name);
-	for (unsigned q = 0; q < n; q++)
+	for (unsigned q = 0; q < n; q++) {
+		dp_queue_cpu[q] = cpus[q];
 		if (dp_setup_core(cpus[q], q, cfg))
 			return -1;
+	}
 	for (unsigned i = 0; i < NIC_RETA_SIZE; i++)
 		reta[i] = i % n;
 	dp_nic.ops->rss_config(&dp_nic, nic_rss_default_key, reta);
@@ -239,7 +351,7 @@ int dataplane_init(const struct kconfig *cfg)
 		 "ip %s, %u queue%s, %s mode", dp_nic.name, dp_nic.mac[0], dp_nic.mac[1],
 		 dp_nic.mac[2], dp_nic.mac[3], dp_nic.mac[4], dp_nic.mac[5], dp_pci->bus,
 		 dp_pci->dev, dp_pci->fn, link.up ? "up" : "down", link.speed_mbps, ip, n,
-		 n == 1 ? "" : "s", cfg->reflect ? "reflect" : "stack");
+		 n == 1 ? "" : "s", dp_mode_name(cfg->dp_mode));
 	for (unsigned q = 0; q < n; q++) {
 		log_info("dataplane: cpu%u polls queue %u", cpus[q], q);
 		if (cpus[q] != 0 && smp_call_on(cpus[q], dp_core_entry, NULL))
@@ -276,6 +388,13 @@ void dataplane_print_stats(void)
 #undef DP_STATS_PRINT
 		for (int b = 0; b < DP_BATCH_BUCKETS; b++)
 			put(line, &n, b ? ",%lu" : " batch=%lu", dc->st.batch[b]);
+		if (dc->stack_up) {
+			struct stack_stats ss;
+			stack_instances[dc->sctx.index]->stats((struct stack_ctx *)&dc->sctx, &ss);
+#define STACK_STATS_PRINT(f) put(line, &n, " " #f "=%lu", ss.f);
+			STACK_STATS(STACK_STATS_PRINT)
+#undef STACK_STATS_PRINT
+		}
 		kprintf("%s\n", line);
 	}
 	if (!dp_nic.ops)

@@ -16,6 +16,9 @@
 	X(rx_not_for_us)     /* well-formed but another host's, or a protocol we do not serve */ \
 	X(arp_replies)                                                                         \
 	X(icmp_echo_replies)                                                                   \
+	X(tcp_accepted)	     /* connections the echo service (later: the app) accepted */     \
+	X(tcp_refused)	     /* connections refused for lack of memory */                      \
+	X(udp_echoed)                                                                          \
 	X(idle_sleeps)	     /* times the core armed its interrupt and halted */               \
 	X(irq_wakeups)	     /* receive interrupts taken */
 

@@ -15,5 +15,7 @@ int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 /* Copies at most size-1 bytes and always terminates (if size > 0); returns strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
+/* Decimal string to int, as C's atoi (lwIP needs it). */
+int atoi(const char *s);
 
 #endif

@@ -11,6 +11,9 @@ TESTS = []
 NICS = ("igb", "ixgbe")
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUEST = "ip=198.18.0.2/24 gw=198.18.0.1"
+# The NIC-level tests count with the in-place ARP/ICMP path (dp_mode=l2), whose counters
+# name exactly what happened to each frame; the TCP/IP stack has its own tests (test_tcp.py).
+L2 = GUEST + " dp_mode=l2"
 
 
 def test(fn):
@@ -43,6 +46,7 @@ def total(cores, key):
 
 def make_ping_test(smp, nic="igb"):
     def fn(tmp):
+        # The default mode: lwIP answers (ARP shared between the cores' instances).
         with NetNS(nic=nic) as ns, Machine(direct_args(GUEST), smp=smp, netns=ns) as m:
             boot(m)
             got = ns.ping(count=10)
@@ -70,7 +74,7 @@ def per_nic(fn):
 
 @per_nic
 def rss_spreads_flows_over_cores(tmp, nic):
-    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST + " stats_interval=1"), smp=4,
+    with NetNS(nic=nic) as ns, Machine(direct_args(L2 + " stats_interval=1"), smp=4,
                                 netns=ns) as m:
         mac = boot(m)
         ns.sh("/usr/bin/python3", os.path.join(HERE, "sendraw.py"), "tap0", mac, "udpflows", "300")
@@ -89,7 +93,7 @@ def rss_spreads_flows_over_cores(tmp, nic):
 
 @per_nic
 def malformed_frames_counted_and_survived(tmp, nic):
-    with NetNS(nic=nic, mtu=2000) as ns, Machine(direct_args(GUEST + " stats_interval=1"), smp=2,
+    with NetNS(nic=nic, mtu=2000) as ns, Machine(direct_args(L2 + " stats_interval=1"), smp=2,
                                         netns=ns) as m:
         mac = boot(m)
         send = os.path.join(HERE, "sendraw.py")
@@ -115,7 +119,7 @@ def malformed_frames_counted_and_survived(tmp, nic):
 
 @per_nic
 def idle_cores_sleep_and_wake_on_packets(tmp, nic):
-    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST + " stats_interval=1"), smp=2,
+    with NetNS(nic=nic) as ns, Machine(direct_args(L2 + " stats_interval=1"), smp=2,
                                 netns=ns) as m:
         boot(m)
         if ns.ping(count=3) != 3:
@@ -132,7 +136,7 @@ def idle_cores_sleep_and_wake_on_packets(tmp, nic):
 def ping_answered_on_every_core(tmp, nic):
     """Pings from 32 source addresses: RSS hashes them over the queues, and every dataplane
     core answers its share (the hash is deterministic, so this is no matter of luck)."""
-    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST + " stats_interval=1"), smp=4,
+    with NetNS(nic=nic) as ns, Machine(direct_args(L2 + " stats_interval=1"), smp=4,
                                        netns=ns) as m:
         boot(m)
         sources = ["198.18.0.%d" % (100 + i) for i in range(32)]

@@ -1,0 +1,85 @@
+/*
+ * lwIP configuration for ixos: one instance per dataplane core (see net/stack/), raw API,
+ * no OS (NO_SYS), IPv4 with ARP, ICMP, UDP and TCP. Every pool below is per core.
+ */
+#ifndef IXOS_LWIPOPTS_H
+#define IXOS_LWIPOPTS_H
+
+#define NO_SYS 1
+#define SYS_LIGHTWEIGHT_PROT 0 /* a core's instance is touched by that core only */
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+#define LWIP_ICMP 1
+#define LWIP_RAW 0
+#define LWIP_UDP 1
+#define LWIP_TCP 1
+#define LWIP_DHCP 0
+#define LWIP_DNS 0
+#define LWIP_IGMP 0
+#define LWIP_AUTOIP 0
+#define LWIP_NETIF_STATUS_CALLBACK 0
+#define LWIP_NETIF_LINK_CALLBACK 0
+#define LWIP_SINGLE_NETIF 1
+#define IP_REASSEMBLY 0 /* fragments are dropped and counted */
+#define IP_FRAG 0
+
+/* Memory: lwIP's own heap and pools, in each instance's .bss. */
+#define MEM_ALIGNMENT 8
+#define MEM_SIZE (1024 * 1024)
+#define MEMP_NUM_PBUF 2048
+#define MEMP_NUM_UDP_PCB 8
+#define MEMP_NUM_TCP_PCB 1200
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_TCP_SEG 8192
+#define MEMP_NUM_REASSDATA 1
+#define MEMP_NUM_ARP_QUEUE 64
+#define PBUF_POOL_SIZE 512
+#define PBUF_POOL_BUFSIZE 1536
+#define LWIP_SUPPORT_CUSTOM_PBUF 1 /* received frames stay in the NIC's buffer (zero copy) */
+
+/* TCP */
+#define TCP_MSS 1460
+#define TCP_WND (16 * TCP_MSS)
+#define TCP_SND_BUF (16 * TCP_MSS)
+#define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_QUEUE_OOSEQ 1
+#define TCP_LISTEN_BACKLOG 1
+#define TCP_DEFAULT_LISTEN_BACKLOG 255
+#define LWIP_TCP_KEEPALIVE 0
+#define TCP_OVERSIZE TCP_MSS
+
+/* Checksums: computed in software for now (the NIC checks RX; TX offload comes later). */
+#define CHECKSUM_GEN_IP 1
+#define CHECKSUM_GEN_UDP 1
+#define CHECKSUM_GEN_TCP 1
+#define CHECKSUM_GEN_ICMP 1
+#define CHECKSUM_CHECK_IP 1
+#define CHECKSUM_CHECK_UDP 1
+#define CHECKSUM_CHECK_TCP 1
+#define CHECKSUM_CHECK_ICMP 1
+
+#define ETH_PAD_SIZE 0
+#define ARP_TABLE_SIZE 64
+#define ARP_QUEUEING 1
+
+/* Counters: lwIP keeps them per instance; the dataplane prints the ones operators need. */
+#define LWIP_STATS 1
+#define LWIP_STATS_DISPLAY 0
+#define LINK_STATS 1
+#define IP_STATS 1
+#define ICMP_STATS 1
+#define UDP_STATS 1
+#define TCP_STATS 1
+#define MEM_STATS 1
+#define MEMP_STATS 1
+#define ETHARP_STATS 1
+#define MIB2_STATS 1 /* for retransmitted segments and connection counts */
+
+#define LWIP_NOASSERT_ON_ERROR 0
+#define LWIP_PROVIDE_ERRNO 1
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * A stack instance's network interface: received frames enter lwIP in place (a custom pbuf
+ * around the NIC's buffer, freed back to the core's pool), frames lwIP sends are gathered
+ * into one buffer each and queued for the core's end-of-iteration transmit.
+ */
+#include "kernel/lib/string.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/memp.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/stats.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+#include "net/stack/echo.h"
+#include "net/stack/stack.h"
+
+/* A received frame as lwIP sees it: the pbuf points into the mbuf's data. */
+struct rx_pbuf {
+	struct pbuf_custom pc;
+	struct mbuf *m;
+};
+
+LWIP_MEMPOOL_DECLARE(RX_PBUF, 4096, sizeof(struct rx_pbuf), "rx pbufs")
+
+static struct netif stack_netif;
+
+static void rx_pbuf_free(struct pbuf *p)
+{
+	struct rx_pbuf *rp = (struct rx_pbuf *)p;
+
+	mbuf_free(rp->m);
+	LWIP_MEMPOOL_FREE(RX_PBUF, rp);
+}
+
+static void stack_flush(struct stack_ctx *ctx)
+{
+	unsigned sent = ctx->nic->tx_burst(ctx->nic, ctx->queue, ctx->tx, ctx->ntx);
+
+	for (unsigned i = 0; i < sent; i++) {
+		ctx->st->tx_packets++;
+		ctx->st->tx_bytes += ctx->tx[i]->len;
+	}
+	for (unsigned i = sent; i < ctx->ntx; i++) {
+		ctx->st->tx_dropped++;
+		mbuf_free(ctx->tx[i]);
+	}
+	ctx->ntx = 0;
+}
+
+static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct stack_ctx *ctx = netif->state;
+	struct mbuf *m;
+
+	if (p->tot_len > MBUF_DATA_ROOM || !(m = mbuf_alloc(ctx->pool))) {
+		ctx->st->tx_dropped++;
+		return ERR_MEM;
+	}
+	/* Copy on transmit for now: lwIP's segments stay queued for retransmission. */
+	m->len = pbuf_copy_partial(p, m->data, p->tot_len, 0);
+	if (ctx->ntx == STACK_TX_MAX)
+		stack_flush(ctx);
+	ctx->tx[ctx->ntx++] = m;
+	return ERR_OK;
+}
+
+static err_t stack_netif_init(struct netif *netif)
+{
+	struct stack_ctx *ctx = netif->state;
+
+	netif->name[0] = 'd';
+	netif->name[1] = 'p';
+	netif->mtu = 1500;
+	netif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(netif->hwaddr, ctx->mac, ETH_HWADDR_LEN);
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+		       NETIF_FLAG_LINK_UP;
+	netif->output = etharp_output;
+	netif->linkoutput = stack_linkoutput;
+	return ERR_OK;
+}
+
+static int stack_init(struct stack_ctx *ctx)
+{
+	ip4_addr_t ip, mask, gw;
+
+	lwip_init();
+	LWIP_MEMPOOL_INIT(RX_PBUF);
+	ip4_addr_set_u32(&ip, lwip_htonl(ctx->ip));
+	ip4_addr_set_u32(&mask, lwip_htonl(ctx->netmask));
+	ip4_addr_set_u32(&gw, lwip_htonl(ctx->gw));
+	if (!netif_add(&stack_netif, &ip, &mask, &gw, ctx, stack_netif_init, ethernet_input))
+		return -1;
+	netif_set_default(&stack_netif);
+	netif_set_up(&stack_netif);
+	return echo_init(ctx);
+}
+
+static void stack_input(struct stack_ctx *ctx, struct mbuf *m)
+{
+	struct rx_pbuf *rp = LWIP_MEMPOOL_ALLOC(RX_PBUF);
+
+	if (!rp) {
+		ctx->st->rx_malformed++; /* cannot happen with a pool as big as the ring's */
+		mbuf_free(m);
+		return;
+	}
+	rp->m = m;
+	rp->pc.custom_free_function = rx_pbuf_free;
+	struct pbuf *p = pbuf_alloced_custom(PBUF_RAW, m->len, PBUF_REF, &rp->pc, m->data,
+					     MBUF_DATA_ROOM);
+	if (stack_netif.input(p, &stack_netif) != ERR_OK)
+		pbuf_free(p);
+}
+
+static void stack_poll(struct stack_ctx *ctx)
+{
+	sys_check_timeouts();
+	if (ctx->ntx)
+		stack_flush(ctx);
+}
+
+static void stack_stats(struct stack_ctx *ctx, struct stack_stats *s)
+{
+	(void)ctx;
+	s->tcp_rx = lwip_stats.tcp.recv;
+	s->tcp_tx = lwip_stats.tcp.xmit;
+	s->tcp_drop = lwip_stats.tcp.drop;
+	s->tcp_chkerr = lwip_stats.tcp.chkerr;
+	s->tcp_rexmit = lwip_stats.mib2.tcpretranssegs;
+	s->tcp_memerr = lwip_stats.tcp.memerr;
+	s->ip_drop = lwip_stats.ip.drop;
+	s->ip_chkerr = lwip_stats.ip.chkerr;
+	s->udp_rx = lwip_stats.udp.recv;
+	s->icmp_rx = lwip_stats.icmp.recv;
+	s->tcp_pcbs = lwip_stats.memp[MEMP_TCP_PCB]->used;
+	s->tcp_pcbs_max = lwip_stats.memp[MEMP_TCP_PCB]->avail;
+	s->tcp_pcb_fails = lwip_stats.memp[MEMP_TCP_PCB]->err;
+}
+
+const struct stack_ops stack_ops = {
+	.init = stack_init,
+	.input = stack_input,
+	.poll = stack_poll,
+	.stats = stack_stats,
+};
