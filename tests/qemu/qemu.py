@@ -203,12 +203,16 @@ class NetNS:
     _count = 0
     _lock = threading.Lock()
 
-    def __init__(self, nic="igb", mtu=1500):
+    def __init__(self, nic="igb", mtu=1500, loss=0, reorder=0):
+        """loss and reorder (percent) put tests/qemu/lossy_link.py between QEMU and the tap
+        (for kernels without netem); otherwise QEMU uses the tap directly."""
         with NetNS._lock:
             NetNS._count += 1
             self.name = "ixos-%d-%d" % (os.getpid(), NetNS._count)
         self.nic = nic
         self.mtu = mtu
+        self.impair = (loss, reorder) if loss or reorder else None
+        self.relay = None
 
     def sh(self, *cmd, check=True, timeout=60):
         return subprocess.run(["ip", "netns", "exec", self.name] + list(cmd), check=check,
@@ -221,15 +225,32 @@ class NetNS:
                     ["link", "set", "tap0", "mtu", str(self.mtu), "up"],
                     ["link", "set", "lo", "up"]):
             subprocess.run(["ip", "-n", self.name] + cmd, check=True)
+        if self.impair:
+            relay = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lossy_link.py")
+            self.relay = subprocess.Popen(
+                ["ip", "netns", "exec", self.name, "/usr/bin/python3", relay, "tap0", "40001",
+                 "40002", str(self.impair[0]), str(self.impair[1]), "600"],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         return self
 
     def __exit__(self, *exc):
+        if self.relay:
+            self.relay.terminate()
+            try:
+                self.relay.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.relay.kill()
         subprocess.run(["ip", "netns", "del", self.name], check=False)
         return False
 
     def qemu_args(self):
-        return ["-netdev", "tap,id=dp0,ifname=tap0,script=no,downscript=no",
-                "-device", "%s,netdev=dp0" % self.nic]
+        if self.impair:
+            # QEMU's NIC sends to the relay's UDP port and listens on its own.
+            netdev = ("dgram,id=dp0,local.type=inet,local.host=127.0.0.1,local.port=40001,"
+                      "remote.type=inet,remote.host=127.0.0.1,remote.port=40002")
+        else:
+            netdev = "tap,id=dp0,ifname=tap0,script=no,downscript=no"
+        return ["-netdev", netdev, "-device", "%s,netdev=dp0" % self.nic]
 
     def ping(self, count=5, interval=0.2):
         """Pings the guest; returns how many replies came back."""

@@ -17,8 +17,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 import test_boot  # noqa: E402
 import test_net  # noqa: E402
+import test_tcp  # noqa: E402
 
-MODULES = [test_boot, test_net]
+MODULES = [test_boot, test_net, test_tcp]
 
 
 def run_one(fn):

@@ -1,0 +1,124 @@
+"""QEMU end-to-end tests of TCP/IP on the dataplane cores (issue 6): the kernel's echo service
+(RFC 862, TCP and UDP port 7) returns every byte, in order, for one large transfer, for 1000
+concurrent connections, over a lossy reordering link, and connections land on several cores.
+The client (echo_client.py) runs inside the test namespace. Every test runs on igb and ixgbe."""
+import json
+import os
+
+from qemu import Machine, NetNS, TestFailure, direct_args
+from test_net import NICS, boot, stats, total
+
+TESTS = []
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENT = os.path.join(HERE, "echo_client.py")
+GUEST = "ip=198.18.0.2/24 gw=198.18.0.1 stats_interval=1"
+
+
+def per_nic(fn):
+    """Registers fn(tmp, nic) once per NIC as NAME_NIC."""
+    for nic in NICS:
+        def bound(tmp, nic=nic):
+            return fn(tmp, nic)
+        bound.__name__ = "%s_%s" % (fn.__name__, nic)
+        TESTS.append(bound)
+    return fn
+
+
+def up(m, ns):
+    """Waits for the guest and checks it answers ping, so a TCP failure is TCP's."""
+    boot(m)
+    if ns.ping(count=3) == 0:
+        raise TestFailure("the guest does not answer ping; no point trying echo")
+
+
+def echo(ns, mode, *args, timeout=120):
+    """Runs the echo client in the namespace; returns its JSON result or fails with it."""
+    cmd = ["/usr/bin/python3", CLIENT, mode, "--host", NetNS.GUEST_IP, "--timeout",
+           str(timeout)] + [str(a) for a in args]
+    r = ns.sh(*cmd, check=False, timeout=timeout + 60)  # the client's own timeout comes first
+    lines = r.stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        result = None
+    if r.returncode != 0 or not result or not result.get("ok"):
+        raise TestFailure("echo client %s %s failed (exit %d): %s\nstderr: %s"
+                          % (mode, " ".join(cmd[7:]), r.returncode, r.stdout.strip(),
+                             r.stderr.strip()[-2000:]))
+    return result
+
+
+def stats_now(m):
+    """The first complete stats block printed from now on (stats() alone would return blocks
+    printed long ago, during the traffic): skips the log read so far, drops a partial block."""
+    with m.cond:
+        m.pos = m.log.rfind(b"\n") + 1
+    stats(m)
+    return stats(m)
+
+
+@per_nic
+def tcp_echo_10mib(tmp, nic):
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST), smp=4, netns=ns) as m:
+        up(m, ns)
+        echo(ns, "tcp", "--bytes", 10 << 20, "--conns", 1, timeout=120)
+        m.absent(r"FATAL|error: ")
+
+
+@per_nic
+def tcp_echo_1000_connections(tmp, nic):
+    """All 1000 are open at once (the client connects them all before any data flows)."""
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST), smp=4, netns=ns) as m:
+        up(m, ns)
+        echo(ns, "tcp", "--bytes", 1000 * 2048, "--conns", 1000, timeout=180)
+        m.absent(r"FATAL|error: ")
+
+
+@per_nic
+def udp_echo(tmp, nic):
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST), smp=4, netns=ns) as m:
+        up(m, ns)
+        echo(ns, "udp", "--count", 500, "--size", 512, timeout=60)
+        m.absent(r"FATAL|error: ")
+
+
+NETEM = ("tc", "qdisc", "add", "dev", "tap0", "root", "netem", "loss", "2%", "delay", "1ms",
+         "reorder", "25%", "50%")
+
+
+@per_nic
+def tcp_echo_with_loss_and_reordering(tmp, nic):
+    """Loss and reordering on the link: tc netem on the namespace's tap, or, where the host
+    kernel has no netem, the same impairment from lossy_link.py between QEMU and the tap."""
+    with NetNS(nic=nic) as probe:
+        netem = probe.sh(*NETEM, check=False).returncode == 0
+    impair = {} if netem else {"loss": 2, "reorder": 25}
+    with NetNS(nic=nic, **impair) as ns, Machine(direct_args(GUEST), smp=4, netns=ns) as m:
+        up(m, ns)
+        if netem:
+            ns.sh(*NETEM)
+        try:
+            echo(ns, "tcp", "--bytes", 2 << 20, "--conns", 4, timeout=180)
+        finally:
+            if netem:
+                ns.sh("tc", "qdisc", "del", "dev", "tap0", "root", check=False)
+        m.absent(r"FATAL|error: ")
+
+
+@per_nic
+def connections_spread_over_cores(tmp, nic):
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST), smp=4, netns=ns) as m:
+        up(m, ns)
+        echo(ns, "tcp", "--bytes", 64 * 1024, "--conns", 64, timeout=120)
+        cores, _ = stats_now(m)
+        if not all("tcp_accepted" in v for v in cores.values()):
+            raise TestFailure("the per-core stats lines carry no tcp_accepted counter: %s"
+                              % cores)
+        busy = [c for c, v in cores.items() if v["tcp_accepted"] > 0]
+        if len(busy) < 2:
+            raise TestFailure("64 connections were all accepted on cpu %s (of %s)"
+                              % (busy, sorted(cores)))
+        if total(cores, "tcp_accepted") < 64:
+            raise TestFailure("only %d accepted connections counted"
+                              % total(cores, "tcp_accepted"))
+        m.absent(r"FATAL|error: ")
