@@ -18,6 +18,7 @@
 	X(icmp_echo_replies)                                                                   \
 	X(tcp_accepted)	     /* connections the echo service (later: the app) accepted */     \
 	X(tcp_refused)	     /* connections refused for lack of memory */                      \
+	X(tcp_syn_evicted)   /* half-open connections dropped for newer SYNs (SYN flood) */   \
 	X(udp_echoed)                                                                          \
 	X(idle_sleeps)	     /* times the core armed its interrupt and halted */               \
 	X(irq_wakeups)	     /* receive interrupts taken */

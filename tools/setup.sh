@@ -19,6 +19,7 @@ NEEDS=(
   "pkg-config:pkg-config"
   "ip:iproute2"
   "ping:iputils-ping"
+  "hping3:hping3"
   "valgrind:valgrind"
   "gdb:gdb"
   "/usr/bin/python3:python3"

@@ -98,10 +98,13 @@ static int stack_init(struct stack_ctx *ctx)
 	return echo_init(ctx);
 }
 
+void stack_syn_make_room(struct stack_ctx *ctx, const uint8_t *f, uint16_t len);
+
 static void stack_input(struct stack_ctx *ctx, struct mbuf *m)
 {
 	struct rx_pbuf *rp = LWIP_MEMPOOL_ALLOC(RX_PBUF);
 
+	stack_syn_make_room(ctx, m->data, m->len);
 	if (!rp) {
 		ctx->st->rx_malformed++; /* cannot happen with a pool as big as the ring's */
 		mbuf_free(m);

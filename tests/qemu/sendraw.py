@@ -2,7 +2,7 @@
 """Sends crafted Ethernet frames out of an interface (run inside a test namespace).
 
 Usage: sendraw.py IFACE DST_MAC KIND [COUNT]
-KIND: runt | oversize | badipcsum | random | udpflows
+KIND: runt | oversize | badipcsum | random | udpflows | tcpbad
 Each kind is a bounded burst; nothing here loops without a count.
 """
 import os
@@ -47,6 +47,22 @@ def main():
             frame = dst + src + b"\x08\x00" + ipv4("198.18.0.1", "198.18.0.2", 1, icmp, True)
         elif kind == "random":
             frame = dst + src + bytes(rnd.getrandbits(8) for _ in range(rnd.randint(2, 300)))
+        elif kind == "tcpbad":
+            # Cycles through broken TCP/IP headers aimed at port 7: bad TCP checksum, a
+            # data offset below 5, a header cut short, an IP header length beyond the packet.
+            sport = 20000 + i
+            tcp = struct.pack("!HHIIBBHHH", sport, 7, 1000 + i, 0, 5 << 4, 0x02, 65535, 0x1234, 0)
+            variant = i % 4
+            if variant == 1:
+                tcp = tcp[:12] + bytes([2 << 4]) + tcp[13:]
+            elif variant == 2:
+                tcp = tcp[:10]
+            ip = ipv4("198.18.0.1", "198.18.0.2", 6, tcp)
+            if variant == 3:
+                ip = bytes([0x4F]) + ip[1:]
+                ip = ip[:10] + b"\0\0" + ip[12:]
+                ip = ip[:10] + struct.pack("!H", csum(ip[:60] if len(ip) >= 60 else ip)) + ip[12:]
+            frame = dst + src + b"\x08\x00" + ip
         elif kind == "udpflows":
             sport = 10000 + i
             udp = struct.pack("!HHHH", sport, 9, 8 + 16, 0) + b"ixos-rss-test..."

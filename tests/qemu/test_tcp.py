@@ -4,6 +4,7 @@ concurrent connections, over a lossy reordering link, and connections land on se
 The client (echo_client.py) runs inside the test namespace. Every test runs on igb and ixgbe."""
 import json
 import os
+import subprocess
 
 from qemu import Machine, NetNS, TestFailure, direct_args
 from test_net import NICS, boot, stats, total
@@ -121,4 +122,63 @@ def connections_spread_over_cores(tmp, nic):
         if total(cores, "tcp_accepted") < 64:
             raise TestFailure("only %d accepted connections counted"
                               % total(cores, "tcp_accepted"))
+        m.absent(r"FATAL|error: ")
+
+
+@per_nic
+def syn_flood_while_echo_runs(tmp, nic):
+    """A SYN flood from random sources (hping3: 10000 SYNs over about 5 s) fills every
+    listener's backlog; echo clients that connect and stream in the middle of it still get
+    every byte back (the oldest half-open connection gives way to a new SYN), connections
+    stay within the per-core limits, and what the flood displaced is counted."""
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST), smp=4, netns=ns) as m:
+        up(m, ns)
+        flood = subprocess.Popen(["ip", "netns", "exec", ns.name, "hping3", "-q", "-S", "-p",
+                                  "7", "-i", "u500", "-c", "10000", "--rand-source",
+                                  NetNS.GUEST_IP], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            m.settle(1.0)  # by now 2000 SYNs have filled every backlog
+            echo(ns, "tcp", "--bytes", 1 << 20, "--conns", 8, timeout=120)
+        finally:
+            try:
+                flood.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                flood.kill()
+        cores, _ = stats_now(m)
+        for c, v in cores.items():
+            if v["tcp_pcbs"] > v["tcp_pcbs_max"]:
+                raise TestFailure("cpu%d holds %d PCBs, over its limit %d"
+                                  % (c, v["tcp_pcbs"], v["tcp_pcbs_max"]))
+        refused = sum(v["tcp_drop"] + v["tcp_memerr"] + v["tcp_pcb_fails"] + v["tcp_refused"]
+                      + v["tcp_syn_evicted"] for v in cores.values())
+        syns = total(cores, "tcp_rx")
+        if syns < 5000:
+            raise TestFailure("only %d TCP segments reached the stacks" % syns)
+        if refused == 0:
+            raise TestFailure("20000 SYNs and no refused or dropped work counted: %s" % cores)
+        if ns.ping(count=3) != 3:
+            raise TestFailure("the guest stopped answering ping after the flood")
+        m.absent(r"FATAL|error: ")
+
+
+@per_nic
+def malformed_tcp_counted_and_survived(tmp, nic):
+    """Broken TCP/IP headers are dropped and counted; hostile segments injected into a live
+    connection (RST outside the window, overlapping old data, a window probe, a bad
+    checksum) neither reset it nor corrupt its echo."""
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST), smp=4, netns=ns) as m:
+        mac = boot(m)
+        if ns.ping(count=2) == 0:
+            raise TestFailure("the guest does not answer ping")
+        ns.sh("/usr/bin/python3", os.path.join(HERE, "sendraw.py"), "tap0", mac, "tcpbad", "200")
+        r = ns.sh("/usr/bin/python3", os.path.join(HERE, "tcp_inject.py"), "tap0",
+                  NetNS.GUEST_IP, check=False, timeout=90)
+        if r.returncode != 0:
+            raise TestFailure("injection test failed: %s %s" % (r.stdout, r.stderr[-1000:]))
+        cores, _ = stats_now(m)
+        bad = sum(v["tcp_chkerr"] + v["tcp_drop"] + v["ip_drop"] for v in cores.values())
+        if bad < 150:
+            raise TestFailure("200 broken segments, only %d counted as dropped" % bad)
+        echo(ns, "tcp", "--bytes", 64 * 1024, "--conns", 4, timeout=60)
         m.absent(r"FATAL|error: ")
