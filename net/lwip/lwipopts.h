@@ -52,7 +52,11 @@
 #define LWIP_TCP_KEEPALIVE 0
 #define TCP_OVERSIZE TCP_MSS
 
-/* Checksums: computed in software for now (the NIC checks RX; TX offload comes later). */
+/*
+ * Checksums: checked on receive only where the NIC has not (net/stack/netif.c switches the
+ * checks per frame from the NIC's verdict); generated in software on transmit for now.
+ */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define CHECKSUM_GEN_IP 1
 #define CHECKSUM_GEN_UDP 1
 #define CHECKSUM_GEN_TCP 1

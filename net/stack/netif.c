@@ -104,6 +104,20 @@ static void stack_input(struct stack_ctx *ctx, struct mbuf *m)
 {
 	struct rx_pbuf *rp = LWIP_MEMPOOL_ALLOC(RX_PBUF);
 
+	/* The NIC's checksum verdict: a bad one is dropped here, a good one is not redone. */
+	if (m->flags & (MBUF_F_RX_IP_CSUM_BAD | MBUF_F_RX_L4_CSUM_BAD)) {
+		ctx->st->rx_csum_errors++;
+		mbuf_free(m);
+		if (rp)
+			LWIP_MEMPOOL_FREE(RX_PBUF, rp);
+		return;
+	}
+	u16_t checks = NETIF_CHECKSUM_ENABLE_ALL;
+	if (m->flags & MBUF_F_RX_IP_CSUM_GOOD)
+		checks &= ~NETIF_CHECKSUM_CHECK_IP;
+	if (m->flags & MBUF_F_RX_L4_CSUM_GOOD)
+		checks &= ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP);
+	NETIF_SET_CHECKSUM_CTRL(&stack_netif, checks);
 	stack_syn_make_room(ctx, m->data, m->len);
 	if (!rp) {
 		ctx->st->rx_malformed++; /* cannot happen with a pool as big as the ring's */
