@@ -19,3 +19,5 @@ UNIT_TESTS += ixgbe
 unit_ixgbe_SRCS := drivers/ixgbe/ixgbe.c drivers/nic.c drivers/adv_ring.c drivers/mbuf.c tests/model/ixgbe_model.c net/toeplitz.c kernel/lib/printf.c
 UNIT_TESTS += toeplitz
 unit_toeplitz_SRCS := net/toeplitz.c
+UNIT_TESTS += rss
+unit_rss_SRCS := net/rss.c net/toeplitz.c
