@@ -6,6 +6,7 @@
 #define IXOS_LWIPOPTS_H
 
 #define NO_SYS 1
+#define LWIP_TIMERS 0 /* each core's timer wheel runs tcp_tmr and etharp_tmr (net/stack/netif.c) */
 #define SYS_LIGHTWEIGHT_PROT 0 /* a core's instance is touched by that core only */
 #define LWIP_SOCKET 0
 #define LWIP_NETCONN 0

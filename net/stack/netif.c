@@ -11,10 +11,13 @@
 #include "lwip/pbuf.h"
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
-#include "lwip/timeouts.h"
+#include "lwip/priv/tcp_priv.h"
 #include "netif/ethernet.h"
 #include "net/stack/echo.h"
 #include "net/stack/stack.h"
+#include "net/timerwheel.h"
+#include "kernel/time.h"
+#include "kernel/x86.h"
 
 /* A received frame as lwIP sees it: the pbuf points into the mbuf's data. */
 struct rx_pbuf {
@@ -25,6 +28,23 @@ struct rx_pbuf {
 LWIP_MEMPOOL_DECLARE(RX_PBUF, 4096, sizeof(struct rx_pbuf), "rx pbufs")
 
 static struct netif stack_netif;
+/* This instance's timers, on its core's TSC: no global tick, no lock. 1 ms ticks. */
+static struct twheel stack_wheel;
+static struct twheel_timer stack_tcp_timer, stack_arp_timer;
+
+static void stack_tcp_tmr(struct twheel_timer *t, void *arg)
+{
+	(void)arg;
+	tcp_tmr();
+	twheel_add(&stack_wheel, t, TCP_TMR_INTERVAL);
+}
+
+static void stack_arp_tmr(struct twheel_timer *t, void *arg)
+{
+	(void)arg;
+	etharp_tmr();
+	twheel_add(&stack_wheel, t, ARP_TMR_INTERVAL);
+}
 
 static void rx_pbuf_free(struct pbuf *p)
 {
@@ -88,6 +108,11 @@ static int stack_init(struct stack_ctx *ctx)
 
 	lwip_init();
 	LWIP_MEMPOOL_INIT(RX_PBUF);
+	twheel_init(&stack_wheel, rdtsc(), time_tsc_hz() / 1000);
+	twheel_timer_init(&stack_tcp_timer, stack_tcp_tmr, NULL);
+	twheel_timer_init(&stack_arp_timer, stack_arp_tmr, NULL);
+	twheel_add(&stack_wheel, &stack_tcp_timer, TCP_TMR_INTERVAL);
+	twheel_add(&stack_wheel, &stack_arp_timer, ARP_TMR_INTERVAL);
 	ip4_addr_set_u32(&ip, lwip_htonl(ctx->ip));
 	ip4_addr_set_u32(&mask, lwip_htonl(ctx->netmask));
 	ip4_addr_set_u32(&gw, lwip_htonl(ctx->gw));
@@ -134,7 +159,7 @@ static void stack_input(struct stack_ctx *ctx, struct mbuf *m)
 
 static void stack_poll(struct stack_ctx *ctx)
 {
-	sys_check_timeouts();
+	twheel_advance(&stack_wheel, rdtsc());
 	if (ctx->ntx)
 		stack_flush(ctx);
 }

@@ -60,7 +60,8 @@ struct stack_ops {
 	int (*init)(struct stack_ctx *ctx);
 	/* Consumes one received frame (the stack owns m from here, zero copy). */
 	void (*input)(struct stack_ctx *ctx, struct mbuf *m);
-	/* Runs due timers (TCP retransmission, delayed ACK, ARP ageing). Every iteration. */
+	/* Runs due timers from the instance's timer wheel (TCP retransmission, delayed ACK, ARP
+	 * ageing), then sends what is queued. Every iteration. */
 	void (*poll)(struct stack_ctx *ctx);
 	void (*stats)(struct stack_ctx *ctx, struct stack_stats *out);
 };

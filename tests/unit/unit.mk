@@ -21,3 +21,5 @@ UNIT_TESTS += toeplitz
 unit_toeplitz_SRCS := net/toeplitz.c
 UNIT_TESTS += rss
 unit_rss_SRCS := net/rss.c net/toeplitz.c
+UNIT_TESTS += timerwheel
+unit_timerwheel_SRCS := net/timerwheel.c
