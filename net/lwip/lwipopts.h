@@ -55,7 +55,8 @@
 
 /*
  * Checksums: checked on receive only where the NIC has not (net/stack/netif.c switches the
- * checks per frame from the NIC's verdict); generated in software on transmit for now.
+ * checks per frame from the NIC's verdict); on transmit the NIC inserts IPv4, TCP and UDP
+ * checksums, lwIP only ICMP's.
  */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define CHECKSUM_GEN_IP 1

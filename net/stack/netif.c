@@ -9,6 +9,9 @@
 #include "lwip/memp.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/prot/ethernet.h"
+#include "lwip/prot/ip.h"
+#include "lwip/prot/ip4.h"
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "lwip/priv/tcp_priv.h"
@@ -69,6 +72,41 @@ static void stack_flush(struct stack_ctx *ctx)
 	ctx->ntx = 0;
 }
 
+/* The checks and generation lwIP does itself; the NIC inserts IPv4, TCP and UDP checksums. */
+#define STACK_CHECKSUMS                                                                        \
+	(NETIF_CHECKSUM_ENABLE_ALL &                                                           \
+	 ~(NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP))
+
+/*
+ * Asks the NIC for the IPv4 header checksum and the TCP/UDP checksum of an outgoing frame.
+ * As the NIC expects (82599 and 82576 alike), the IPv4 checksum field is left zero and the
+ * L4 checksum field holds the pseudo-header sum, which the NIC extends over the segment.
+ */
+static void stack_tx_offload(struct mbuf *m)
+{
+	uint8_t *ip = m->data + SIZEOF_ETH_HDR;
+
+	if (m->len < SIZEOF_ETH_HDR + IP_HLEN || m->data[12] != 0x08 || m->data[13] != 0x00)
+		return;
+	unsigned ihl = (ip[0] & 0xf) * 4u, tot = (unsigned)(ip[2] << 8 | ip[3]);
+	if (ihl < IP_HLEN || tot < ihl || SIZEOF_ETH_HDR + tot > m->len)
+		return;
+	m->l2_len = SIZEOF_ETH_HDR;
+	m->l3_len = ihl;
+	m->flags |= MBUF_F_TX_IP_CSUM;
+	unsigned off = ip[9] == IP_PROTO_TCP ? 16 : ip[9] == IP_PROTO_UDP ? 6 : 0;
+	if (!off || (ip[6] & 0x3f) || ip[7] || tot - ihl < off + 2u)
+		return; /* not TCP/UDP, or a fragment: lwIP sends neither, but be exact */
+	uint32_t sum = (uint32_t)(ip[12] << 8 | ip[13]) + (uint32_t)(ip[14] << 8 | ip[15]) +
+		       (uint32_t)(ip[16] << 8 | ip[17]) + (uint32_t)(ip[18] << 8 | ip[19]) + ip[9] +
+		       (tot - ihl);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[ihl + off] = (uint8_t)(sum >> 8);
+	ip[ihl + off + 1] = (uint8_t)sum;
+	m->flags |= ip[9] == IP_PROTO_TCP ? MBUF_F_TX_TCP_CSUM : MBUF_F_TX_UDP_CSUM;
+}
+
 static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 {
 	struct stack_ctx *ctx = netif->state;
@@ -80,6 +118,7 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 	}
 	/* Copy on transmit for now: lwIP's segments stay queued for retransmission. */
 	m->len = pbuf_copy_partial(p, m->data, p->tot_len, 0);
+	stack_tx_offload(m);
 	if (ctx->ntx == STACK_TX_MAX)
 		stack_flush(ctx);
 	ctx->tx[ctx->ntx++] = m;
@@ -118,6 +157,7 @@ static int stack_init(struct stack_ctx *ctx)
 	ip4_addr_set_u32(&gw, lwip_htonl(ctx->gw));
 	if (!netif_add(&stack_netif, &ip, &mask, &gw, ctx, stack_netif_init, ethernet_input))
 		return -1;
+	NETIF_SET_CHECKSUM_CTRL(&stack_netif, STACK_CHECKSUMS);
 	netif_set_default(&stack_netif);
 	netif_set_up(&stack_netif);
 	return echo_init(ctx);
@@ -137,7 +177,7 @@ static void stack_input(struct stack_ctx *ctx, struct mbuf *m)
 			LWIP_MEMPOOL_FREE(RX_PBUF, rp);
 		return;
 	}
-	u16_t checks = NETIF_CHECKSUM_ENABLE_ALL;
+	u16_t checks = STACK_CHECKSUMS;
 	if (m->flags & MBUF_F_RX_IP_CSUM_GOOD)
 		checks &= ~NETIF_CHECKSUM_CHECK_IP;
 	if (m->flags & MBUF_F_RX_L4_CSUM_GOOD)
