@@ -198,16 +198,16 @@ unsigned adv_tx_burst(struct adv_txq *q, struct mbuf **bufs, unsigned n)
 {
 	unsigned sent = 0;
 
-	if (tx_free(q) < 2 * n)
-		adv_tx_reclaim(q);
+	/* Reclaim every call, not only when full: zero-copy frames hold their owner's memory. */
+	adv_tx_reclaim(q);
 	for (; sent < n; sent++) {
 		struct mbuf *m = bufs[sent];
 		bool offload = m->flags & (MBUF_F_TX_IP_CSUM | MBUF_F_TX_TCP_CSUM |
 					   MBUF_F_TX_UDP_CSUM);
-		unsigned need = offload ? 2 : 1;
+		unsigned nd = m->nseg ? m->nseg : 1; /* data descriptors: one per piece */
 		uint32_t popts = 0;
 
-		if (tx_free(q) < need)
+		if (tx_free(q) < nd + offload)
 			break;
 		if (offload) {
 			tx_write_ctx(q, m);
@@ -217,14 +217,22 @@ unsigned adv_tx_burst(struct adv_txq *q, struct mbuf **bufs, unsigned n)
 				popts |= ADV_TXD_POPTS_TXSM;
 			popts |= q->ctx_idx;
 		}
-		union adv_tx_desc *d = &q->ring[q->next];
-		d->read.buffer_addr = mbuf_data_phys(m);
-		d->read.cmd_type_len = m->len | ADV_TXD_DTYP_DATA | ADV_TXD_CMD_DEXT |
-				       ADV_TXD_CMD_IFCS | ADV_TXD_CMD_EOP | ADV_TXD_CMD_RS;
-		d->read.olinfo_status = (uint32_t)m->len << ADV_TXD_PAYLEN_SHIFT | popts;
-		q->sw[q->next] = m;
-		q->next = (q->next + 1) & (q->count - 1);
-		q->in_use++;
+		for (unsigned k = 0; k < nd; k++) {
+			union adv_tx_desc *d = &q->ring[q->next];
+			bool last = k == nd - 1;
+			d->read.buffer_addr = m->nseg ? m->seg[k].phys : mbuf_data_phys(m);
+			/* RS on every piece, so every slot is written back and reclaimed alike. */
+			d->read.cmd_type_len = (m->nseg ? m->seg[k].len : m->len) |
+					       ADV_TXD_DTYP_DATA | ADV_TXD_CMD_DEXT |
+					       ADV_TXD_CMD_IFCS | ADV_TXD_CMD_RS |
+					       (last ? ADV_TXD_CMD_EOP : 0);
+			/* The packet's length and offloads go in its first data descriptor. */
+			d->read.olinfo_status =
+				k ? 0 : (uint32_t)m->len << ADV_TXD_PAYLEN_SHIFT | popts;
+			q->sw[q->next] = last ? m : NULL;
+			q->next = (q->next + 1) & (q->count - 1);
+			q->in_use++;
+		}
 	}
 	if (sent < n)
 		q->stats->tx_ring_full++;

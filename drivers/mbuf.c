@@ -52,6 +52,9 @@ struct mbuf *mbuf_alloc(struct mbuf_pool *p)
 	m->rss_hash = 0;
 	m->rss_type = 0;
 	m->l2_len = m->l3_len = 0;
+	m->nseg = 0;
+	m->release = NULL;
+	m->cookie = NULL;
 	return m;
 }
 
@@ -63,6 +66,11 @@ void mbuf_free(struct mbuf *m)
 	if (m->next) {
 		p->bad_frees++;
 		return;
+	}
+	if (m->release) {
+		void (*release)(struct mbuf *) = m->release;
+		m->release = NULL;
+		release(m);
 	}
 	m->next = p->free ? p->free : MBUF_FREE_MARK;
 	p->free = m;

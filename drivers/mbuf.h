@@ -24,6 +24,14 @@
 #define MBUF_F_TX_UDP_CSUM (1u << 10)	   /* NIC fills the UDP checksum */
 
 struct mbuf_pool;
+struct mbuf;
+
+/* Zero-copy transmit: a frame gathered from up to MBUF_MAX_SEGS pieces of someone's memory. */
+#define MBUF_MAX_SEGS 8
+struct mbuf_seg {
+	uint64_t phys;
+	uint16_t len;
+};
 
 struct mbuf {
 	uint8_t *data;		/* first byte of the packet */
@@ -36,6 +44,15 @@ struct mbuf {
 	uint64_t buf_phys;	/* its bus address */
 	struct mbuf_pool *pool; /* the owner */
 	struct mbuf *next;	/* free list link */
+	/*
+	 * TX only. nseg > 0: the frame is seg[0..nseg) (len bytes in all), not in buf; the NIC
+	 * reads it in place. release(m), if set, is called when the NIC is done (from
+	 * mbuf_free), to let the owner of that memory have it back.
+	 */
+	uint8_t nseg;
+	struct mbuf_seg seg[MBUF_MAX_SEGS];
+	void (*release)(struct mbuf *m);
+	void *cookie;
 };
 
 struct mbuf_pool {
@@ -57,8 +74,9 @@ int mbuf_pool_init(struct mbuf_pool *p, unsigned n, unsigned cpu);
 struct mbuf *mbuf_alloc(struct mbuf_pool *p);
 
 /*
- * Returns a buffer to its pool. Owner core only; next must be NULL (unlink chains first).
- * A buffer already free is refused and counted in bad_frees.
+ * Returns a buffer to its pool (calling its release hook first, if any). Owner core only;
+ * next must be NULL (unlink chains first). A buffer already free is refused and counted in
+ * bad_frees.
  */
 void mbuf_free(struct mbuf *m);
 

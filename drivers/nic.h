@@ -81,7 +81,9 @@ typedef unsigned (*nic_rx_burst_fn)(struct nic *nic, unsigned q, struct mbuf **b
 				    unsigned max);
 /*
  * Queues up to n packets on queue q; returns how many it took (a prefix of bufs). The driver
- * owns those and frees them to their pool once sent; the caller keeps the rest.
+ * owns those and frees them to their pool once sent (mbuf_free, which runs a zero-copy
+ * frame's release hook); the caller keeps the rest. Every call first frees what the NIC has
+ * finished sending, so n == 0 just does that.
  */
 typedef unsigned (*nic_tx_burst_fn)(struct nic *nic, unsigned q, struct mbuf **bufs,
 				    unsigned n);

@@ -4,6 +4,7 @@
  * into one buffer each and queued for the core's end-of-iteration transmit.
  */
 #include "kernel/lib/string.h"
+#include "kernel/paging.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/memp.h"
@@ -31,6 +32,7 @@ struct rx_pbuf {
 LWIP_MEMPOOL_DECLARE(RX_PBUF, 4096, sizeof(struct rx_pbuf), "rx pbufs")
 
 static struct netif stack_netif;
+static unsigned stack_tx_inflight; /* zero-copy frames the NIC has not released yet */
 /* This instance's timers, on its core's TSC: no global tick, no lock. 1 ms ticks. */
 static struct twheel stack_wheel;
 static struct twheel_timer stack_tcp_timer, stack_arp_timer;
@@ -78,25 +80,32 @@ static void stack_flush(struct stack_ctx *ctx)
 	 ~(NETIF_CHECKSUM_GEN_IP | NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_GEN_UDP))
 
 /*
- * Asks the NIC for the IPv4 header checksum and the TCP/UDP checksum of an outgoing frame.
- * As the NIC expects (82599 and 82576 alike), the IPv4 checksum field is left zero and the
- * L4 checksum field holds the pseudo-header sum, which the NIC extends over the segment.
+ * Asks the NIC for the IPv4 header checksum and the TCP/UDP checksum of an outgoing frame
+ * whose first hdr_len bytes are at hdr. As the NIC expects (82599 and 82576 alike), the IPv4
+ * checksum field is left zero and the L4 checksum field gets the pseudo-header sum, which the
+ * NIC extends over the segment. Returns false when the headers are not all in [hdr, hdr_len):
+ * the caller must then gather the frame into one buffer and ask again.
  */
-static void stack_tx_offload(struct mbuf *m)
+static bool stack_tx_offload(struct mbuf *m, uint8_t *hdr, unsigned hdr_len)
 {
-	uint8_t *ip = m->data + SIZEOF_ETH_HDR;
+	uint8_t *ip = hdr + SIZEOF_ETH_HDR;
 
-	if (m->len < SIZEOF_ETH_HDR + IP_HLEN || m->data[12] != 0x08 || m->data[13] != 0x00)
-		return;
+	if (m->len < SIZEOF_ETH_HDR + IP_HLEN || hdr_len < SIZEOF_ETH_HDR + IP_HLEN ||
+	    hdr[12] != 0x08 || hdr[13] != 0x00)
+		return true; /* not IPv4 (ARP): nothing to insert */
 	unsigned ihl = (ip[0] & 0xf) * 4u, tot = (unsigned)(ip[2] << 8 | ip[3]);
-	if (ihl < IP_HLEN || tot < ihl || SIZEOF_ETH_HDR + tot > m->len)
-		return;
+	if (ihl < IP_HLEN || tot < ihl || SIZEOF_ETH_HDR + tot > m->len ||
+	    hdr_len < SIZEOF_ETH_HDR + ihl)
+		return false;
+	unsigned off = ip[9] == IP_PROTO_TCP ? 16 : ip[9] == IP_PROTO_UDP ? 6 : 0;
+	bool l4 = off && !(ip[6] & 0x3f) && !ip[7] && tot - ihl >= off + 2u;
+	if (l4 && hdr_len < SIZEOF_ETH_HDR + ihl + off + 2)
+		return false; /* the checksum field is not in this piece */
 	m->l2_len = SIZEOF_ETH_HDR;
 	m->l3_len = ihl;
 	m->flags |= MBUF_F_TX_IP_CSUM;
-	unsigned off = ip[9] == IP_PROTO_TCP ? 16 : ip[9] == IP_PROTO_UDP ? 6 : 0;
-	if (!off || (ip[6] & 0x3f) || ip[7] || tot - ihl < off + 2u)
-		return; /* not TCP/UDP, or a fragment: lwIP sends neither, but be exact */
+	if (!l4)
+		return true; /* ICMP (lwIP sums it) or a fragment (lwIP sends none) */
 	uint32_t sum = (uint32_t)(ip[12] << 8 | ip[13]) + (uint32_t)(ip[14] << 8 | ip[15]) +
 		       (uint32_t)(ip[16] << 8 | ip[17]) + (uint32_t)(ip[18] << 8 | ip[19]) + ip[9] +
 		       (tot - ihl);
@@ -105,6 +114,44 @@ static void stack_tx_offload(struct mbuf *m)
 	ip[ihl + off] = (uint8_t)(sum >> 8);
 	ip[ihl + off + 1] = (uint8_t)sum;
 	m->flags |= ip[9] == IP_PROTO_TCP ? MBUF_F_TX_TCP_CSUM : MBUF_F_TX_UDP_CSUM;
+	return true;
+}
+
+/* The NIC is done with a zero-copy frame: lwIP may free or reuse its pbufs now. */
+static void stack_tx_release(struct mbuf *m)
+{
+	stack_tx_inflight--;
+	pbuf_free(m->cookie);
+}
+
+/*
+ * Zero copy: the NIC gathers the frame straight from the pbufs (headers lwIP built, data in
+ * lwIP's segments or an application's memory), which stay referenced until it is sent. lwIP
+ * does not rewrite a segment whose pbuf is still referenced (tcp_output_segment_busy), so a
+ * retransmission never races the NIC. Returns false when the chain does not fit.
+ */
+static bool stack_tx_gather(struct mbuf *m, struct pbuf *p)
+{
+	unsigned n = 0;
+
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (!q->len)
+			continue;
+		if (n == MBUF_MAX_SEGS)
+			return false;
+		m->seg[n].phys = virt_to_phys(q->payload);
+		m->seg[n].len = q->len;
+		n++;
+	}
+	m->nseg = (uint8_t)n;
+	m->len = p->tot_len;
+	if (!stack_tx_offload(m, p->payload, p->len))
+		return false;
+	pbuf_ref(p);
+	m->cookie = p;
+	m->release = stack_tx_release;
+	stack_tx_inflight++;
+	return true;
 }
 
 static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
@@ -116,9 +163,13 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 		ctx->st->tx_dropped++;
 		return ERR_MEM;
 	}
-	/* Copy on transmit for now: lwIP's segments stay queued for retransmission. */
-	m->len = pbuf_copy_partial(p, m->data, p->tot_len, 0);
-	stack_tx_offload(m);
+	if (!stack_tx_gather(m, p)) {
+		/* Too many pieces: gather into the buffer instead. */
+		m->nseg = 0;
+		m->flags = 0;
+		m->len = pbuf_copy_partial(p, m->data, p->tot_len, 0);
+		stack_tx_offload(m, m->data, m->len);
+	}
 	if (ctx->ntx == STACK_TX_MAX)
 		stack_flush(ctx);
 	ctx->tx[ctx->ntx++] = m;
@@ -199,6 +250,12 @@ static void stack_input(struct stack_ctx *ctx, struct mbuf *m)
 
 static void stack_poll(struct stack_ctx *ctx)
 {
+	/*
+	 * Give sent frames back to lwIP even when nothing new goes out: a segment still held by
+	 * the NIC's ring is one lwIP will not retransmit, so a quiet connection would stall.
+	 */
+	if (stack_tx_inflight)
+		ctx->nic->tx_burst(ctx->nic, ctx->queue, NULL, 0);
 	twheel_advance(&stack_wheel, rdtsc());
 	if (ctx->ntx)
 		stack_flush(ctx);

@@ -529,6 +529,47 @@ static void test_init_out_of_memory_fails_without_leak(void **state)
 	pool_release(&p);
 }
 
+static unsigned released;
+static struct mbuf *released_m;
+
+static void count_release(struct mbuf *m)
+{
+	released++;
+	released_m = m;
+	assert_non_null(m->cookie);
+}
+
+/* Zero-copy transmit: the owner of the gathered memory hears exactly once, at the free. */
+static void test_release_hook_runs_once_then_buffer_returns(void **state)
+{
+	struct mbuf_pool p;
+	int cookie;
+
+	(void)state;
+	released = 0;
+	pool_make(&p, 3, 0);
+	struct mbuf *m = mbuf_alloc(&p);
+	m->nseg = 2;
+	m->seg[0] = (struct mbuf_seg){0x1000, 42};
+	m->seg[1] = (struct mbuf_seg){0x9000, 100};
+	m->cookie = &cookie;
+	m->release = count_release;
+	mbuf_free(m);
+	assert_int_equal(released, 1);
+	assert_ptr_equal(released_m, m);
+	assert_int_equal(p.avail, 3);
+	mbuf_free(m); /* a double free must not run the hook again */
+	assert_int_equal(released, 1);
+	assert_int_equal(p.bad_frees, 1);
+	/* Reused, the buffer carries no stale hook or pieces. */
+	struct mbuf *again = mbuf_alloc(&p);
+	while (again != m)
+		again = mbuf_alloc(&p);
+	assert_null(m->release);
+	assert_int_equal(m->nseg, 0);
+	pool_release(&p);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, reset, check_no_leak)
 
 int main(void)
@@ -547,6 +588,7 @@ int main(void)
 	    T(test_random_sequence_matches_model),
 	    T(test_init_zero_fails),
 	    T(test_init_out_of_memory_fails_without_leak),
+	    T(test_release_hook_runs_once_then_buffer_returns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
