@@ -22,6 +22,7 @@ enum cmdline_key {
 	KEY_STATS_INTERVAL,
 	KEY_DP_MODE,
 	KEY_IDLE_US,
+	KEY_RETA_SKEW,
 	KEY_COUNT,
 };
 
@@ -44,6 +45,7 @@ static const struct {
     CMDLINE_FIELD(KEY_STATS_INTERVAL, "stats_interval", stats_interval),
     CMDLINE_FIELD(KEY_DP_MODE, "dp_mode", dp_mode),
     CMDLINE_FIELD(KEY_IDLE_US, "idle_us", idle_us),
+    CMDLINE_FIELD(KEY_RETA_SKEW, "reta_skew", reta_skew),
 };
 
 /* A piece of the command line: not NUL-terminated. */
@@ -223,7 +225,7 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 	struct ipv4_cidr a = {0};
 	unsigned u;
 
-	if (!has_val && k != KEY_SELFTEST) {
+	if (!has_val && k != KEY_SELFTEST && k != KEY_RETA_SKEW) {
 		cmdline_reset(cfg, k);
 		cmdline_warn(st, "key '%s' needs a value (%s=...); using the default",
 			     cmdline_keys[k].name, cmdline_keys[k].name);
@@ -305,6 +307,14 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 		else
 			expected = "0..1000000 microseconds";
 		break;
+	case KEY_RETA_SKEW:
+		if (!has_val || cmdline_eq(v, "1"))
+			cfg->reta_skew = true;
+		else if (cmdline_eq(v, "0"))
+			cfg->reta_skew = false;
+		else
+			expected = "no value, 0 or 1";
+		break;
 	case KEY_COUNT:
 		break;
 	}
@@ -373,7 +383,7 @@ int cmdline_parse(const char *s, struct kconfig *cfg, cmdline_warn_fn warn)
 			if (cmdline_eq(key, cmdline_keys[k].name))
 				break;
 
-		if (first && !has_val && k != KEY_SELFTEST) {
+		if (first && !has_val && k != KEY_SELFTEST && k != KEY_RETA_SKEW) {
 			first = false;
 			cmdline_set_image(&st, cfg, w);
 			continue;

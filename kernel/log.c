@@ -94,6 +94,11 @@ void kprintf(const char *fmt, ...)
 	log_emit(LOG_ERR, buf, n);
 }
 
+void kputs(const char *s)
+{
+	log_emit(LOG_ERR, s, strlen(s));
+}
+
 void log_panic_mode(void)
 {
 	log_panicking = 1;

@@ -24,6 +24,9 @@ void kvlog(int level, const char *fmt, va_list ap);
 /* Writes text exactly as given (no time stamp, no level filter): ready lines, dumps. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Writes a string exactly as given, however long (kprintf stops at 512 bytes). */
+void kputs(const char *s);
+
 /*
  * Puts the log into panic mode: from now on this CPU writes without waiting for the lock
  * another (possibly dead) CPU may hold.

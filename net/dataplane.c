@@ -25,7 +25,7 @@
 #include "net/stack/stack.h"
 
 #define VEC_NIC_RX_BASE 0x40
-#define DP_LINE_MAX 1024
+#define DP_LINE_MAX 2048
 
 
 struct dp_core {
@@ -37,6 +37,8 @@ struct dp_core {
 	struct stack_ctx sctx;
 	volatile bool sleeping;	 /* halted, waiting for an interrupt */
 	struct dp_ring inbox[STACK_MAX_INSTANCES]; /* from each other core, by queue index */
+	struct dp_pring lent_in[STACK_MAX_INSTANCES];	/* others' buffers for flows we own */
+	struct dp_pring returned[STACK_MAX_INSTANCES];	/* our buffers, given back */
 	uint64_t idle_tsc;
 	struct l2l3_cfg l3;
 	struct mbuf_pool pool;
@@ -48,6 +50,12 @@ static struct nic dp_nic;
 static struct pci_dev *dp_pci;
 static unsigned dp_ncores;
 static unsigned dp_queue_cpu[NIC_MAX_QUEUES]; /* which CPU owns queue q */
+/*
+ * Which queue's core owns the flows of each RSS bucket (hash & 127). Normally the same as the
+ * NIC's redirection table; when they differ (a RETA change in flight, or the reta_skew test
+ * hook), a core that receives a flow it does not own lends the buffer to the owner.
+ */
+static uint8_t dp_owner[NIC_RETA_SIZE];
 static bool dp_mgmt_runs_dp;
 static unsigned dp_stats_interval;
 static uint64_t dp_next_stats_us;
@@ -66,6 +74,14 @@ static void dp_rx_irq(struct trapframe *tf)
 	(void)tf;
 	dp_cores[this_cpu()->id].st.irq_wakeups++;
 	apic_eoi();
+}
+
+static void dp_wake(unsigned cpu)
+{
+	/* Store (ring head) then load (sleeping): x86 may reorder those without a fence. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (dp_cores[cpu].sleeping)
+		apic_send_ipi(percpu[cpu].apic_id, VEC_IPI_TEST);
 }
 
 static bool dp_is_arp(const struct mbuf *m)
@@ -87,10 +103,7 @@ static void dp_share_arp(struct dp_core *dc, const struct mbuf *m)
 			dc->st.tx_dropped++;
 			continue;
 		}
-		/* Store (head) then load (sleeping): x86 may reorder those without a fence. */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (peer->sleeping)
-			apic_send_ipi(percpu[dp_queue_cpu[q]].apic_id, VEC_IPI_TEST);
+		dp_wake(dp_queue_cpu[q]);
 	}
 }
 
@@ -114,9 +127,58 @@ static void dp_drain_inbox(struct dp_core *dc)
 static bool dp_inbox_empty(struct dp_core *dc)
 {
 	for (unsigned q = 0; q < dp_ncores; q++)
-		if (dp_ring_peek(&dc->inbox[q]))
+		if (dp_ring_peek(&dc->inbox[q]) || !dp_pring_empty(&dc->lent_in[q]) ||
+		    !dp_pring_empty(&dc->returned[q]))
 			return false;
 	return true;
+}
+
+/* The owner queue of a received TCP or UDP packet, or -1 for what any core may handle. */
+static int dp_flow_owner(const struct mbuf *m)
+{
+	/* RSS types 1 (IPv4 with TCP ports) and 7 (with UDP ports), on the 82599 and 82576. */
+	if (!(m->flags & MBUF_F_RX_RSS_HASH) || (m->rss_type != 1 && m->rss_type != 7))
+		return -1;
+	return dp_owner[m->rss_hash & (NIC_RETA_SIZE - 1)];
+}
+
+/* Lends m to the core owning its flow; false if that core's ring is full (m stays ours). */
+static bool dp_lend(struct dp_core *dc, struct mbuf *m, unsigned owner_q)
+{
+	unsigned cpu = dp_queue_cpu[owner_q];
+
+	if (!dp_pring_push(&dp_cores[cpu].lent_in[dc->queue], m))
+		return false;
+	dp_wake(cpu);
+	return true;
+}
+
+void dataplane_rx_buf_done(struct mbuf *m)
+{
+	struct dp_core *dc = &dp_cores[this_cpu()->id];
+	unsigned owner = m->pool->owner;
+
+	if (owner == this_cpu()->id) {
+		mbuf_free(m);
+		return;
+	}
+	/* Never fails: the ring holds more than the owner's whole pool. */
+	dp_pring_push(&dp_cores[owner].returned[dc->queue], m);
+	dp_wake(owner);
+}
+
+/* Takes in the buffers other cores lent us, and frees those they gave back. */
+static void dp_drain_lent(struct dp_core *dc)
+{
+	for (unsigned q = 0; q < dp_ncores; q++) {
+		struct mbuf *m;
+		while ((m = dp_pring_pop(&dc->returned[q])))
+			mbuf_free(m);
+		while ((m = dp_pring_pop(&dc->lent_in[q]))) {
+			dc->st.rx_handed_in++;
+			stack_instances[dc->sctx.index]->input(&dc->sctx, m);
+		}
+	}
 }
 
 static void dp_process(struct dp_core *dc, struct mbuf **bufs, unsigned n)
@@ -129,12 +191,21 @@ static void dp_process(struct dp_core *dc, struct mbuf **bufs, unsigned n)
 		dc->st.rx_packets++;
 		dc->st.rx_bytes += m->len;
 		if (dc->mode == DP_MODE_STACK) {
-			if (dc->stack_up) {
+			int owner = dp_ncores > 1 ? dp_flow_owner(m) : -1;
+			if (!dc->stack_up) {
+				mbuf_free(m);
+			} else if (owner >= 0 && (unsigned)owner != dc->queue) {
+				/* Another core's flow: it alone may touch that connection. */
+				if (dp_lend(dc, m, owner)) {
+					dc->st.rx_handed_off++;
+				} else {
+					dc->st.rx_handoff_drops++;
+					mbuf_free(m);
+				}
+			} else {
 				if (dp_ncores > 1 && dp_is_arp(m))
 					dp_share_arp(dc, m);
 				stack_instances[dc->sctx.index]->input(&dc->sctx, m);
-			} else {
-				mbuf_free(m);
 			}
 		} else if (dc->mode == DP_MODE_REFLECT) {
 			l2l3_reflect(m->data);
@@ -211,6 +282,7 @@ void dataplane_run_here(void)
 		dc->st.batch[dp_batch_bucket(n)]++;
 		if (dc->stack_up) {
 			dp_drain_inbox(dc);
+			dp_drain_lent(dc);
 			stack_instances[dc->sctx.index]->poll(&dc->sctx); /* timers, then transmit */
 		}
 		if (n) {
@@ -337,8 +409,13 @@ int dataplane_init(const struct kconfig *cfg)
 		if (dp_setup_core(cpus[q], q, cfg))
 			return -1;
 	}
-	for (unsigned i = 0; i < NIC_RETA_SIZE; i++)
-		reta[i] = i % n;
+	for (unsigned i = 0; i < NIC_RETA_SIZE; i++) {
+		dp_owner[i] = (uint8_t)(i % n);
+		/* reta_skew (a test hook): the NIC steers every bucket one queue off its owner. */
+		reta[i] = (uint8_t)((i + (cfg->reta_skew ? 1 : 0)) % n);
+	}
+	if (cfg->reta_skew)
+		log_warn("dataplane: reta_skew: every flow arrives on the wrong core (test hook)");
 	dp_nic.ops->rss_config(&dp_nic, nic_rss_default_key, reta);
 	dp_nic.ops->start(&dp_nic);
 	dp_ncores = n;
@@ -374,6 +451,16 @@ static void put(char *line, int *n, const char *fmt, unsigned long v)
 		*n = DP_LINE_MAX - 1;
 }
 
+/* Ends the line and prints it whole (kputs: no length limit, one lock, so no interleaving). */
+static void end_line(char *line, int n)
+{
+	if (n > DP_LINE_MAX - 2)
+		n = DP_LINE_MAX - 2;
+	line[n] = '\n';
+	line[n + 1] = 0;
+	kputs(line);
+}
+
 void dataplane_print_stats(void)
 {
 	char line[DP_LINE_MAX];
@@ -395,7 +482,7 @@ void dataplane_print_stats(void)
 			STACK_STATS(STACK_STATS_PRINT)
 #undef STACK_STATS_PRINT
 		}
-		kprintf("%s\n", line);
+		end_line(line, n);
 	}
 	if (!dp_nic.ops)
 		return;
@@ -405,7 +492,7 @@ void dataplane_print_stats(void)
 #define NIC_STATS_PRINT(f) put(line, &n, " " #f "=%lu", ns.f);
 	NIC_STATS(NIC_STATS_PRINT)
 #undef NIC_STATS_PRINT
-	kprintf("%s\n", line);
+	end_line(line, n);
 }
 
 void dataplane_mgmt_tick(void)

@@ -27,6 +27,13 @@ bool dataplane_on_mgmt_core(void);
 /* Enters the dataplane loop on this CPU (never returns). */
 __attribute__((noreturn)) void dataplane_run_here(void);
 
+/*
+ * A stack instance is done with a received buffer: it goes back to its pool if this core
+ * owns it, or to the core that lent it. Dataplane cores only.
+ */
+struct mbuf;
+void dataplane_rx_buf_done(struct mbuf *m);
+
 /* Prints one line of counters per dataplane core and one for the NIC on COM1. */
 void dataplane_print_stats(void);
 

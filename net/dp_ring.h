@@ -56,3 +56,39 @@ static inline void dp_ring_pop(struct dp_ring *r)
 }
 
 #endif
+
+/* The same for pointers: buffers lent to the core that owns their flow, and given back. */
+#define DP_PRING_SLOTS 2048 /* >= a core's pool: a lending core can never overfill it */
+
+struct dp_pring {
+	volatile uint32_t head __attribute__((aligned(64)));
+	volatile uint32_t tail __attribute__((aligned(64)));
+	void *slot[DP_PRING_SLOTS];
+};
+
+static inline bool dp_pring_push(struct dp_pring *r, void *p)
+{
+	uint32_t h = r->head;
+
+	if (h - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) == DP_PRING_SLOTS)
+		return false;
+	r->slot[h % DP_PRING_SLOTS] = p;
+	__atomic_store_n(&r->head, h + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+static inline void *dp_pring_pop(struct dp_pring *r)
+{
+	uint32_t t = r->tail;
+
+	if (t == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE))
+		return NULL;
+	void *p = r->slot[t % DP_PRING_SLOTS];
+	__atomic_store_n(&r->tail, t + 1, __ATOMIC_RELEASE);
+	return p;
+}
+
+static inline bool dp_pring_empty(struct dp_pring *r)
+{
+	return r->tail == __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+}

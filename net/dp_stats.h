@@ -20,6 +20,9 @@
 	X(tcp_refused)	     /* connections refused for lack of memory */                      \
 	X(tcp_syn_evicted)   /* half-open connections dropped for newer SYNs (SYN flood) */   \
 	X(udp_echoed)                                                                          \
+	X(rx_handed_off)     /* packets of another core's flows, lent to that core */          \
+	X(rx_handed_in)	     /* packets of our flows that arrived on another core */           \
+	X(rx_handoff_drops)  /* hand-offs dropped: the owner's ring was full */                \
 	X(idle_sleeps)	     /* times the core armed its interrupt and halted */               \
 	X(irq_wakeups)	     /* receive interrupts taken */
 

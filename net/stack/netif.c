@@ -18,6 +18,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "netif/ethernet.h"
 #include "net/stack/echo.h"
+#include "net/dataplane.h"
 #include "net/stack/stack.h"
 #include "net/timerwheel.h"
 #include "kernel/time.h"
@@ -55,7 +56,7 @@ static void rx_pbuf_free(struct pbuf *p)
 {
 	struct rx_pbuf *rp = (struct rx_pbuf *)p;
 
-	mbuf_free(rp->m);
+	dataplane_rx_buf_done(rp->m); /* it may be another core's, lent for a flow we own */
 	LWIP_MEMPOOL_FREE(RX_PBUF, rp);
 }
 
@@ -223,7 +224,7 @@ static void stack_input(struct stack_ctx *ctx, struct mbuf *m)
 	/* The NIC's checksum verdict: a bad one is dropped here, a good one is not redone. */
 	if (m->flags & (MBUF_F_RX_IP_CSUM_BAD | MBUF_F_RX_L4_CSUM_BAD)) {
 		ctx->st->rx_csum_errors++;
-		mbuf_free(m);
+		dataplane_rx_buf_done(m);
 		if (rp)
 			LWIP_MEMPOOL_FREE(RX_PBUF, rp);
 		return;
@@ -237,7 +238,7 @@ static void stack_input(struct stack_ctx *ctx, struct mbuf *m)
 	stack_syn_make_room(ctx, m->data, m->len);
 	if (!rp) {
 		ctx->st->rx_malformed++; /* cannot happen with a pool as big as the ring's */
-		mbuf_free(m);
+		dataplane_rx_buf_done(m);
 		return;
 	}
 	rp->m = m;
