@@ -62,14 +62,18 @@ for _nic in NICS:
         test(make_ping_test(_smp, _nic))
 
 
-def per_nic(fn):
-    """Registers fn(tmp, nic) once per NIC as NAME_NIC."""
+def per_nic_into(tests, fn):
+    """Registers fn(tmp, nic) in tests once per NIC, as NAME_NIC."""
     for nic in NICS:
         def bound(tmp, nic=nic):
             return fn(tmp, nic)
         bound.__name__ = "%s_%s" % (fn.__name__, nic)
-        TESTS.append(bound)
+        tests.append(bound)
     return fn
+
+
+def per_nic(fn):
+    return per_nic_into(TESTS, fn)
 
 
 @per_nic

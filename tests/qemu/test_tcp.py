@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from qemu import Machine, NetNS, TestFailure, direct_args
-from test_net import NICS, boot, stats, total
+from test_net import boot, per_nic_into, stats, total
 
 TESTS = []
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -16,13 +16,7 @@ GUEST = "ip=198.18.0.2/24 gw=198.18.0.1 stats_interval=1"
 
 
 def per_nic(fn):
-    """Registers fn(tmp, nic) once per NIC as NAME_NIC."""
-    for nic in NICS:
-        def bound(tmp, nic=nic):
-            return fn(tmp, nic)
-        bound.__name__ = "%s_%s" % (fn.__name__, nic)
-        TESTS.append(bound)
-    return fn
+    return per_nic_into(TESTS, fn)
 
 
 def up(m, ns):

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Unpacks lwIP 2.1.3 from Debian's source package into third_party/lwip (ignored by git).
-# The package comes through a private apt configuration (the system's sources stay
-# untouched), pinned to one version; apt checks it against the signed index and we check the
-# pinned SHA-256 sums; dpkg-source checks the .dsc and applies Debian's patches.
+# tools/debsrc.sh fetches it (private apt configuration, pinned version and SHA-256 sums);
+# dpkg-source checks the .dsc and applies Debian's patches.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,29 +17,8 @@ stamp=$dest/.ixos-$VERSION
 
 cache=${IXOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ixos}
 dl=$cache/dl
-apt=$dl/apt-bookworm
-mkdir -p "$apt/sources" "$apt/lists/partial" "$apt/cache/archives/partial"
-cat >"$apt/sources/bookworm-src.sources" <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-A=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$apt/sources"
-	-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache" -o APT::Sandbox::User=root)
-
-sums_ok() {
-	local f
-	for f in "${FILES[@]}"; do
-		echo "${f%% *}  $dl/${f#* }" | sha256sum -c --quiet >/dev/null 2>&1 || return 1
-	done
-}
-if ! sums_ok; then
-	apt-get "${A[@]}" -qq update
-	(cd "$dl" && apt-get "${A[@]}" -qq source --download-only "lwip=$VERSION")
-	sums_ok || { echo "lwip: downloaded files do not match their pinned SHA-256" >&2; exit 1; }
-fi
+mkdir -p "$dl"
+"$top/tools/debsrc.sh" bookworm "lwip=$VERSION" "$dl" "${FILES[@]}"
 command -v dpkg-source >/dev/null || {
 	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dpkg-dev >/dev/null

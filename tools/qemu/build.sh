@@ -59,24 +59,8 @@ fi
 src=$cache/qemu-$UPSTREAM
 if [ ! -f "$src/.ixos-prepared" ]; then
 	dl=$cache/dl
-	apt=$dl/apt
-	mkdir -p "$apt/sources" "$apt/lists/partial" "$apt/cache/archives/partial"
-	cat >"$apt/sources/trixie-src.sources" <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-	A=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$apt/sources"
-		-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache"
-		-o APT::Sandbox::User=root)
-	if ! echo "$ORIG_SHA256  $dl/$ORIG" | sha256sum -c --quiet >/dev/null 2>&1; then
-		apt-get "${A[@]}" -qq update
-		(cd "$dl" && apt-get "${A[@]}" -qq source --download-only "qemu=$DEB_VERSION")
-	fi
-	echo "$ORIG_SHA256  $dl/$ORIG" | sha256sum -c --quiet ||
-		{ echo "qemu: $ORIG does not match its pinned SHA-256" >&2; exit 1; }
+	mkdir -p "$dl"
+	"$top/tools/debsrc.sh" trixie "qemu=$DEB_VERSION" "$dl" "$ORIG_SHA256 $ORIG"
 	rm -rf "$src"
 	tar xf "$dl/$ORIG" -C "$cache"
 	# Debian's +ds tarball drops the prebuilt EDK2 firmware; don't try to unpack it.
