@@ -23,6 +23,7 @@ enum cmdline_key {
 	KEY_DP_MODE,
 	KEY_IDLE_US,
 	KEY_RETA_SKEW,
+	KEY_MIGRATE_TEST,
 	KEY_COUNT,
 };
 
@@ -46,6 +47,7 @@ static const struct {
     CMDLINE_FIELD(KEY_DP_MODE, "dp_mode", dp_mode),
     CMDLINE_FIELD(KEY_IDLE_US, "idle_us", idle_us),
     CMDLINE_FIELD(KEY_RETA_SKEW, "reta_skew", reta_skew),
+    CMDLINE_FIELD(KEY_MIGRATE_TEST, "migrate_test", migrate_test_ms),
 };
 
 /* A piece of the command line: not NUL-terminated. */
@@ -306,6 +308,12 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 			cfg->idle_us = u;
 		else
 			expected = "0..1000000 microseconds";
+		break;
+	case KEY_MIGRATE_TEST:
+		if (cmdline_uint(v, 60000, &u))
+			cfg->migrate_test_ms = u;
+		else
+			expected = "0..60000 milliseconds";
 		break;
 	case KEY_RETA_SKEW:
 		if (!has_val || cmdline_eq(v, "1"))

@@ -23,6 +23,7 @@
 #include "net/dp_stats.h"
 #include "net/l2l3.h"
 #include "net/stack/stack.h"
+#include "net/toeplitz.h"
 
 #define VEC_NIC_RX_BASE 0x40
 #define DP_LINE_MAX 2048
@@ -39,6 +40,9 @@ struct dp_core {
 	struct dp_ring inbox[STACK_MAX_INSTANCES]; /* from each other core, by queue index */
 	struct dp_pring lent_in[STACK_MAX_INSTANCES];	/* others' buffers for flows we own */
 	struct dp_pring returned[STACK_MAX_INSTANCES];	/* our buffers, given back */
+	struct dp_pring imports[STACK_MAX_INSTANCES];	/* connections moving in */
+	volatile int move_group;	 /* a flow group to hand over, or -1 */
+	volatile unsigned move_to;	 /* to this queue's core */
 	uint64_t idle_tsc;
 	struct l2l3_cfg l3;
 	struct mbuf_pool pool;
@@ -56,9 +60,13 @@ static unsigned dp_queue_cpu[NIC_MAX_QUEUES]; /* which CPU owns queue q */
  * hook), a core that receives a flow it does not own lends the buffer to the owner.
  */
 static uint8_t dp_owner[NIC_RETA_SIZE];
+static uint8_t dp_nic_reta[NIC_RETA_SIZE]; /* what the NIC has */
+static unsigned dp_reta_skew;
 static bool dp_mgmt_runs_dp;
 static unsigned dp_stats_interval;
 static uint64_t dp_next_stats_us;
+static unsigned dp_migrate_ms, dp_migrate_next;
+static uint64_t dp_next_migrate_us;
 
 static const struct {
 	uint16_t vendor, device;
@@ -128,9 +136,9 @@ static bool dp_inbox_empty(struct dp_core *dc)
 {
 	for (unsigned q = 0; q < dp_ncores; q++)
 		if (dp_ring_peek(&dc->inbox[q]) || !dp_pring_empty(&dc->lent_in[q]) ||
-		    !dp_pring_empty(&dc->returned[q]))
+		    !dp_pring_empty(&dc->returned[q]) || !dp_pring_empty(&dc->imports[q]))
 			return false;
-	return true;
+	return dc->move_group < 0;
 }
 
 /* The owner queue of a received TCP or UDP packet, or -1 for what any core may handle. */
@@ -167,6 +175,52 @@ void dataplane_rx_buf_done(struct mbuf *m)
 	dp_wake(owner);
 }
 
+unsigned stack_flow_group(uint32_t remote_ip, uint32_t local_ip, uint16_t remote_port,
+			  uint16_t local_port)
+{
+	return toeplitz_hash_ipv4(nic_rss_default_key, remote_ip, local_ip, remote_port,
+				  local_port, true) &
+	       (NIC_RETA_SIZE - 1);
+}
+
+/* Adopts the connections other cores handed over. Before any of their packets: see below. */
+static void dp_drain_imports(struct dp_core *dc)
+{
+	for (unsigned q = 0; q < dp_ncores; q++) {
+		struct stack_conn_export *e;
+		while ((e = dp_pring_pop(&dc->imports[q])))
+			stack_instances[dc->sctx.index]->import_conn(&dc->sctx, e);
+	}
+}
+
+static void dp_export_emit(struct stack_conn_export *e, void *arg)
+{
+	struct dp_core *dc = arg;
+	struct dp_core *to = &dp_cores[dp_queue_cpu[dc->move_to]];
+
+	/* Cannot fail: the ring holds more than an instance's whole PCB pool. */
+	dp_pring_push(&to->imports[dc->queue], e);
+}
+
+/*
+ * Hands flow group g over to another core: its connections go out through the imports ring,
+ * then the ownership table points at the new owner. Both happen between two packets of this
+ * core, so no packet of g is processed here in between; the new owner adopts the connections
+ * before it processes any packet it gets for them (the imports are pushed before ownership
+ * changes, and the owner drains imports before each packet it is lent or receives).
+ */
+static void dp_move_group(struct dp_core *dc)
+{
+	unsigned g = (unsigned)dc->move_group, to = dc->move_to;
+
+	if (dp_owner[g] == dc->queue && to != dc->queue && to < dp_ncores) {
+		stack_instances[dc->sctx.index]->export_group(&dc->sctx, g, dp_export_emit, dc);
+		__atomic_store_n(&dp_owner[g], (uint8_t)to, __ATOMIC_SEQ_CST);
+		dp_wake(dp_queue_cpu[to]);
+	}
+	__atomic_store_n(&dc->move_group, -1, __ATOMIC_RELEASE);
+}
+
 /* Takes in the buffers other cores lent us, and frees those they gave back. */
 static void dp_drain_lent(struct dp_core *dc)
 {
@@ -175,6 +229,16 @@ static void dp_drain_lent(struct dp_core *dc)
 		while ((m = dp_pring_pop(&dc->returned[q])))
 			mbuf_free(m);
 		while ((m = dp_pring_pop(&dc->lent_in[q]))) {
+			int owner = dp_flow_owner(m);
+			if (owner >= 0 && (unsigned)owner != dc->queue) {
+				/* Its group moved on since it was lent: pass it on (its pool stays). */
+				if (!dp_lend(dc, m, owner)) {
+					dc->st.rx_handoff_drops++;
+					dataplane_rx_buf_done(m);
+				}
+				continue;
+			}
+			dp_drain_imports(dc); /* the connection may have moved in just now */
 			dc->st.rx_handed_in++;
 			stack_instances[dc->sctx.index]->input(&dc->sctx, m);
 		}
@@ -281,11 +345,16 @@ void dataplane_run_here(void)
 		dc->st.loops++;
 		dc->st.batch[dp_batch_bucket(n)]++;
 		if (dc->stack_up) {
+			if (dc->move_group >= 0)
+				dp_move_group(dc);
 			dp_drain_inbox(dc);
+			dp_drain_imports(dc);
 			dp_drain_lent(dc);
 			stack_instances[dc->sctx.index]->poll(&dc->sctx); /* timers, then transmit */
 		}
 		if (n) {
+			if (dc->stack_up)
+				dp_drain_imports(dc);
 			dp_process(dc, bufs, n);
 			if (dc->stack_up)
 				stack_instances[dc->sctx.index]->poll(&dc->sctx);
@@ -343,6 +412,7 @@ static int dp_setup_core(unsigned cpu, unsigned q, const struct kconfig *cfg)
 
 	dc->nic = &dp_nic;
 	dc->queue = q;
+	dc->move_group = -1;
 	dc->mode = cfg->dp_mode;
 	dc->sctx = (struct stack_ctx){
 		.index = q,
@@ -381,6 +451,7 @@ int dataplane_init(const struct kconfig *cfg)
 	uint8_t reta[NIC_RETA_SIZE];
 
 	dp_stats_interval = cfg->stats_interval;
+	dp_migrate_ms = cfg->migrate_test_ms;
 	dp_next_stats_us = time_uptime_us() + dp_stats_interval * 1000000ULL;
 	if (dp_attach_nic()) {
 		log_warn("dataplane: no supported NIC (82599 or 82576) found; no dataplane");
@@ -409,11 +480,13 @@ int dataplane_init(const struct kconfig *cfg)
 		if (dp_setup_core(cpus[q], q, cfg))
 			return -1;
 	}
+	dp_reta_skew = cfg->reta_skew ? 1 : 0;
 	for (unsigned i = 0; i < NIC_RETA_SIZE; i++) {
 		dp_owner[i] = (uint8_t)(i % n);
 		/* reta_skew (a test hook): the NIC steers every bucket one queue off its owner. */
-		reta[i] = (uint8_t)((i + (cfg->reta_skew ? 1 : 0)) % n);
+		reta[i] = (uint8_t)((i + dp_reta_skew) % n);
 	}
+	memcpy(dp_nic_reta, reta, sizeof(dp_nic_reta));
 	if (cfg->reta_skew)
 		log_warn("dataplane: reta_skew: every flow arrives on the wrong core (test hook)");
 	dp_nic.ops->rss_config(&dp_nic, nic_rss_default_key, reta);
@@ -434,6 +507,27 @@ int dataplane_init(const struct kconfig *cfg)
 		if (cpus[q] != 0 && smp_call_on(cpus[q], dp_core_entry, NULL))
 			log_err("dataplane: cpu%u did not take its queue", cpus[q]);
 	}
+	return 0;
+}
+
+int dataplane_move_group(unsigned group, unsigned to_queue)
+{
+	if (group >= NIC_RETA_SIZE || to_queue >= dp_ncores || !dp_nic.ops)
+		return -1;
+	unsigned from = dp_owner[group];
+	if (from == to_queue)
+		return 0;
+	struct dp_core *src = &dp_cores[dp_queue_cpu[from]];
+	src->move_to = to_queue;
+	__atomic_store_n(&src->move_group, (int)group, __ATOMIC_RELEASE);
+	dp_wake(dp_queue_cpu[from]);
+	uint64_t deadline = time_uptime_us() + 1000000;
+	while (__atomic_load_n(&src->move_group, __ATOMIC_ACQUIRE) >= 0)
+		if (time_uptime_us() > deadline)
+			return -1;
+	/* Then the NIC: packets already queued to the old core are lent on by it. */
+	dp_nic_reta[group] = (uint8_t)((to_queue + dp_reta_skew) % dp_ncores);
+	dp_nic.ops->rss_config(&dp_nic, nic_rss_default_key, dp_nic_reta);
 	return 0;
 }
 
@@ -497,6 +591,15 @@ void dataplane_print_stats(void)
 
 void dataplane_mgmt_tick(void)
 {
+	/* migrate_test=MS (a test hook): every MS ms, 16 flow groups move to the next core. */
+	if (dp_migrate_ms && dp_ncores > 1 && time_uptime_us() >= dp_next_migrate_us) {
+		dp_next_migrate_us = time_uptime_us() + dp_migrate_ms * 1000ULL;
+		for (int i = 0; i < 16; i++) {
+			unsigned g = dp_migrate_next++ % NIC_RETA_SIZE;
+			if (dataplane_move_group(g, (dp_owner[g] + 1) % dp_ncores))
+				log_warn("dataplane: moving flow group %u timed out", g);
+		}
+	}
 	if (!dp_stats_interval || time_uptime_us() < dp_next_stats_us)
 		return;
 	dp_next_stats_us += dp_stats_interval * 1000000ULL;

@@ -21,6 +21,13 @@ struct kconfig;
  */
 int dataplane_init(const struct kconfig *cfg);
 
+/*
+ * Moves flow group `group` (an RSS bucket) with all its TCP connections to the core polling
+ * queue to_queue, then points the NIC's redirection table there. Management core; returns
+ * 0, or -1 (bad arguments, or the owning core did not answer within 1 s).
+ */
+int dataplane_move_group(unsigned group, unsigned to_queue);
+
 /* Whether the management core runs a dataplane loop itself (no other CPU to run it). */
 bool dataplane_on_mgmt_core(void);
 

@@ -23,6 +23,9 @@
 	X(rx_handed_off)     /* packets of another core's flows, lent to that core */          \
 	X(rx_handed_in)	     /* packets of our flows that arrived on another core */           \
 	X(rx_handoff_drops)  /* hand-offs dropped: the owner's ring was full */                \
+	X(conns_exported)    /* connections moved away with their flow group */                \
+	X(conns_imported)    /* connections taken over from another core */                    \
+	X(conns_lost)	     /* connections a move could not carry (no memory) */             \
 	X(idle_sleeps)	     /* times the core armed its interrupt and halted */               \
 	X(irq_wakeups)	     /* receive interrupts taken */
 

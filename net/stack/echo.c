@@ -133,6 +133,53 @@ static void echo_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const 
 	pbuf_free(p);
 }
 
+unsigned echo_export(struct tcp_pcb *pcb, uint8_t *buf, unsigned max, bool *closing)
+{
+	struct echo_conn *c = pcb->callback_arg;
+	unsigned n;
+
+	*closing = false;
+	if (!c)
+		return 0;
+	n = c->pending ? c->pending->tot_len : 0;
+	if (max == 0)
+		return n;
+	if (n)
+		pbuf_copy_partial(c->pending, buf, (u16_t)(n < max ? n : max), 0);
+	*closing = c->closing;
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	echo_free(c);
+	return n;
+}
+
+int echo_adopt(struct tcp_pcb *pcb, const uint8_t *pending, unsigned len, bool closing)
+{
+	struct echo_conn *c = LWIP_MEMPOOL_ALLOC(ECHO_CONN);
+
+	if (!c)
+		return -1;
+	c->pcb = pcb;
+	c->closing = closing;
+	c->pending = NULL;
+	if (len) {
+		c->pending = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+		if (!c->pending) {
+			LWIP_MEMPOOL_FREE(ECHO_CONN, c);
+			return -1;
+		}
+		pbuf_take(c->pending, pending, (u16_t)len);
+	}
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, echo_recv);
+	tcp_sent(pcb, echo_sent);
+	tcp_err(pcb, echo_err);
+	echo_pump(c);
+	return 0;
+}
+
 int echo_init(struct stack_ctx *ctx)
 {
 	struct tcp_pcb *pcb = tcp_new();

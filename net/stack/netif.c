@@ -280,9 +280,15 @@ static void stack_stats(struct stack_ctx *ctx, struct stack_stats *s)
 	s->tcp_pcb_fails = lwip_stats.memp[MEMP_TCP_PCB]->err;
 }
 
+unsigned stack_export_group(struct stack_ctx *ctx, unsigned group,
+			    void (*emit)(struct stack_conn_export *e, void *arg), void *arg);
+int stack_import_conn(struct stack_ctx *ctx, struct stack_conn_export *e);
+
 const struct stack_ops stack_ops = {
 	.init = stack_init,
 	.input = stack_input,
 	.poll = stack_poll,
 	.stats = stack_stats,
+	.export_group = stack_export_group,
+	.import_conn = stack_import_conn,
 };

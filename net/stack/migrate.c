@@ -1,0 +1,184 @@
+/*
+ * Flow-group migration between stack instances: export every connection of one RSS bucket
+ * from this core's lwIP, import one into it. The exporting core runs this between two
+ * packets, so no segment of those connections is processed while they move.
+ */
+#include "kernel/heap.h"
+#include "kernel/lib/string.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+#include "net/stack/echo.h"
+#include "net/stack/stack.h"
+
+/* Copies a segment list's payload (in sequence order) to dst; returns the bytes written. */
+static uint32_t segs_copy(struct tcp_seg *seg, uint8_t *dst, bool *fin)
+{
+	uint32_t n = 0;
+
+	for (; seg; seg = seg->next) {
+		if (TCPH_FLAGS(seg->tcphdr) & TCP_FIN)
+			*fin = true;
+		if (!seg->len)
+			continue;
+		if (dst)
+			pbuf_copy_partial(seg->p, dst + n, seg->len, seg->p->tot_len - seg->len);
+		n += seg->len;
+	}
+	return n;
+}
+
+static struct stack_conn_export *conn_export(struct tcp_pcb *pcb)
+{
+	bool fin = false, closing = false;
+	uint32_t data = segs_copy(pcb->unacked, NULL, &fin) + segs_copy(pcb->unsent, NULL, &fin);
+	unsigned app = echo_export(pcb, NULL, 0, &closing);
+	struct stack_conn_export *e = kmalloc(sizeof(*e) + data + app);
+
+	if (!e)
+		return NULL;
+	e->local_ip = ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip));
+	e->remote_ip = ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip));
+	e->local_port = pcb->local_port;
+	e->remote_port = pcb->remote_port;
+	e->state = (uint8_t)pcb->state;
+	e->mss = pcb->mss;
+	e->sa = pcb->sa;
+	e->sv = pcb->sv;
+	e->rto = pcb->rto;
+	e->rcv_nxt = pcb->rcv_nxt;
+	e->rcv_wnd = pcb->rcv_wnd;
+	e->rcv_ann_wnd = pcb->rcv_ann_wnd;
+	e->rcv_ann_right_edge = pcb->rcv_ann_right_edge;
+	e->lastack = pcb->lastack;
+	e->snd_wl1 = pcb->snd_wl1;
+	e->snd_wl2 = pcb->snd_wl2;
+	e->snd_wnd = pcb->snd_wnd;
+	e->snd_wnd_max = pcb->snd_wnd_max;
+	e->cwnd = pcb->cwnd;
+	e->ssthresh = pcb->ssthresh;
+	fin = false;
+	e->data_len = segs_copy(pcb->unacked, e->bytes, &fin);
+	e->data_len += segs_copy(pcb->unsent, e->bytes + e->data_len, &fin);
+	e->fin_queued = fin || (pcb->flags & TF_FIN);
+	e->app_len = app ? echo_export(pcb, e->bytes + e->data_len, app, &closing) : 0;
+	if (!app)
+		echo_export(pcb, NULL, 1, &closing); /* detach the (empty) app state all the same */
+	e->app_closing = closing;
+	return e;
+}
+
+unsigned stack_export_group(struct stack_ctx *ctx, unsigned group,
+				   void (*emit)(struct stack_conn_export *e, void *arg), void *arg)
+{
+	struct tcp_pcb *pcb = tcp_active_pcbs, *next;
+	unsigned n = 0;
+
+	for (; pcb; pcb = next) {
+		next = pcb->next;
+		if (stack_flow_group(lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip))),
+				     lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip))),
+				     pcb->remote_port, pcb->local_port) != group)
+			continue;
+		struct stack_conn_export *e = conn_export(pcb);
+		if (!e)
+			ctx->st->conns_lost++;
+		tcp_err(pcb, NULL);
+		tcp_abandon(pcb, 0); /* gone from here, without a word to the peer */
+		if (e) {
+			emit(e, arg);
+			n++;
+		}
+	}
+	ctx->st->conns_exported += n;
+	return n;
+}
+
+/*
+ * A connection still in its handshake: it belongs to this instance's listener on the same
+ * port now, and our SYN-ACK is queued again (the peer may not have it). The peer's ACK then
+ * completes the handshake here and the listener's accept callback takes the connection.
+ */
+static int import_half_open(struct stack_ctx *ctx, struct tcp_pcb *pcb,
+			    struct stack_conn_export *e)
+{
+	struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs;
+
+	while (l && l->local_port != pcb->local_port)
+		l = l->next;
+	pcb->listener = l;
+	if (!l || tcp_enqueue_flags(pcb, TCP_SYN | TCP_ACK) != ERR_OK) {
+		ctx->st->conns_lost++;
+		tcp_abort(pcb);
+		kfree(e);
+		return -1;
+	}
+	l->accepts_pending++;
+	tcp_set_flags(pcb, TF_BACKLOGPEND);
+	tcp_output(pcb);
+	ctx->st->conns_imported++;
+	kfree(e);
+	return 0;
+}
+
+int stack_import_conn(struct stack_ctx *ctx, struct stack_conn_export *e)
+{
+	struct tcp_pcb *pcb = tcp_alloc(TCP_PRIO_NORMAL);
+
+	if (!pcb) {
+		ctx->st->conns_lost++;
+		kfree(e);
+		return -1;
+	}
+	ip_addr_set_ip4_u32(&pcb->local_ip, e->local_ip);
+	ip_addr_set_ip4_u32(&pcb->remote_ip, e->remote_ip);
+	pcb->local_port = e->local_port;
+	pcb->remote_port = e->remote_port;
+	pcb->state = (enum tcp_state)e->state;
+	pcb->mss = e->mss;
+	pcb->sa = e->sa;
+	pcb->sv = e->sv;
+	pcb->rto = e->rto;
+	pcb->rcv_nxt = e->rcv_nxt;
+	pcb->rcv_wnd = (tcpwnd_size_t)e->rcv_wnd;
+	pcb->rcv_ann_wnd = (tcpwnd_size_t)e->rcv_ann_wnd;
+	pcb->rcv_ann_right_edge = e->rcv_ann_right_edge;
+	/* Everything from the oldest unacknowledged byte on goes out again from here. */
+	pcb->lastack = pcb->snd_nxt = pcb->snd_lbb = e->lastack;
+	pcb->snd_wl1 = e->snd_wl1;
+	pcb->snd_wl2 = e->snd_wl2;
+	pcb->snd_wnd = (tcpwnd_size_t)e->snd_wnd;
+	pcb->snd_wnd_max = (tcpwnd_size_t)e->snd_wnd_max;
+	pcb->cwnd = (tcpwnd_size_t)e->cwnd;
+	pcb->ssthresh = (tcpwnd_size_t)e->ssthresh;
+	pcb->tmr = tcp_ticks;
+	TCP_REG_ACTIVE(pcb);
+	if (pcb->state == SYN_RCVD)
+		return import_half_open(ctx, pcb, e);
+	/* The bytes the peer has not acknowledged come first, in order; the app's after. */
+	uint32_t off = 0;
+	while (off < e->data_len) {
+		uint32_t n = e->data_len - off;
+		if (n > tcp_sndbuf(pcb))
+			n = tcp_sndbuf(pcb);
+		if (n > 0xffff)
+			n = 0xffff;
+		if (!n || tcp_write(pcb, e->bytes + off, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+			break;
+		off += n;
+	}
+	if (off < e->data_len ||
+	    (e->fin_queued && tcp_enqueue_flags(pcb, TCP_FIN) != ERR_OK) ||
+	    echo_adopt(pcb, e->bytes + e->data_len, e->app_len, e->app_closing)) {
+		/* A stream with a hole is worse than a reset: tell the peer. */
+		ctx->st->conns_lost++;
+		tcp_abort(pcb);
+		kfree(e);
+		return -1;
+	}
+	if (e->fin_queued)
+		tcp_set_flags(pcb, TF_FIN);
+	tcp_output(pcb);
+	ctx->st->conns_imported++;
+	kfree(e);
+	return 0;
+}
