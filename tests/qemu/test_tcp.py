@@ -213,7 +213,7 @@ def connections_survive_flow_group_moves(tmp, nic):
     with NetNS(nic=nic) as ns, Machine(direct_args(GUEST + " migrate_test=10"), smp=4,
                                        netns=ns) as m:
         up(m, ns)
-        echo(ns, "tcp", "--bytes", 8 << 20, "--conns", 16, timeout=180)
+        echo(ns, "tcp", "--bytes", 32 << 20, "--conns", 16, timeout=180)
         cores, _ = stats_now(m)
         if total(cores, "conns_exported") == 0 or total(cores, "conns_imported") == 0:
             raise TestFailure("no connection moved: %s" % cores)
