@@ -44,7 +44,18 @@ KOBJS += $(STACK_COPIES) $(BUILD)/stackcopy/stack_table.o
 .PHONY: all setup run gdb test unit-tests bench clean format
 .DEFAULT_GOAL := all
 
-all: setup $(BUILD)/ixos.elf $(BUILD)/ixos.iso $(BUILD)/pxe/boot.ipxe
+APPS := $(patsubst user/apps/%/,%,$(wildcard user/apps/*/))
+APP_BINS := $(foreach a,$(APPS),$(BUILD)/apps/$(a))
+UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib -fno-pie -no-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -static -I. -Wl,-T,user/user.ld \
+	-Wl,-z,noexecstack -Wl,--build-id=none
+
+all: setup $(BUILD)/ixos.elf $(BUILD)/ixos.iso $(BUILD)/pxe/boot.ipxe $(APP_BINS)
+
+# Apps: static ELF64 executables, loaded as boot modules (kernel/user.c).
+$(BUILD)/apps/%: user/apps/%/*.c user/apps/sys.h user/user.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -o $@ $(filter %.c,$^)
 
 # Dependencies from Debian's archive, then the project's QEMU (Debian's QEMU 10 source plus our
 # 82599 model as -device ixgbe), built once into ~/.cache/ixos and linked as build/qemu-system-x86_64.

@@ -56,7 +56,10 @@ void cpu_init_tables(struct percpu *c)
 	c->gdt[GDT_TSS / 8 + 1] = tss >> 32;
 
 	c->tss.iomap_base = sizeof(c->tss); /* no I/O permission bitmap */
-	c->tss.rsp[0] = c->kstack_top;
+	/* Traps and system calls from ring 3 land on their own stack, never on the kernel
+	 * stack that entered the app (its frames are still live). */
+	c->syscall_rsp = ist_stack(c->id, "system-call");
+	c->tss.rsp[0] = c->syscall_rsp;
 	c->tss.ist[IST_DOUBLE_FAULT - 1] = ist_stack(c->id, "double-fault");
 	c->tss.ist[IST_NMI - 1] = ist_stack(c->id, "NMI");
 	c->tss.ist[IST_MACHINE_CHECK - 1] = ist_stack(c->id, "machine-check");

@@ -15,6 +15,7 @@
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/timer.h"
+#include "kernel/user.h"
 #include "kernel/x86.h"
 #include "net/dataplane.h"
 
@@ -133,6 +134,7 @@ void kmain(uint32_t magic, uint32_t info)
 	mem_init(&bootinfo);
 	cpu_init_tables(bsp);
 	idt_init(true);
+	user_cpu_init();
 	boot_report();
 	acpi_setup();
 	time_init(&acpi);
@@ -150,6 +152,7 @@ void kmain(uint32_t magic, uint32_t info)
 		selftest_run();
 	kprintf("ixos: ready cpus=%u mem=%lu\n", cpus_online,
 		(unsigned long)(mem_usable_bytes() >> 20));
+	apps_run_boot_modules(&bootinfo);
 	if (kconfig.testfault[0])
 		testfault_trigger(kconfig.testfault, kconfig.testfault_cpu);
 	mgmt_loop();

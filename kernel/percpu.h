@@ -7,6 +7,9 @@
 
 #define MAX_CPUS 64
 
+
+struct app;
+
 enum cpu_role {
 	CPU_ROLE_MGMT,	    /* CPU 0: management, console, provisioning */
 	CPU_ROLE_DATAPLANE, /* owns a NIC queue pair and runs apps */
@@ -31,6 +34,9 @@ struct tss {
 struct percpu {
 	struct percpu *self; /* must stay first: this_cpu() reads %gs:0 */
 	uint64_t kstack_top;
+	uint64_t user_rsp;	 /* offset 16: the app's stack pointer across a system call */
+	uint64_t syscall_rsp;	 /* offset 24: top of the stack for system calls and traps from ring 3 */
+	struct app *app;	 /* the app this CPU runs now, or NULL */
 	unsigned id;	  /* logical index, 0 = boot CPU */
 	uint32_t apic_id;
 	enum cpu_role role;

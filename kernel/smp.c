@@ -11,6 +11,7 @@
 #include "kernel/time.h"
 #include "kernel/timer.h"
 #include "kernel/trap.h"
+#include "kernel/user.h"
 #include "kernel/x86.h"
 
 /* Mirrors the parameter block at the end of boot/trampoline.S. */
@@ -69,6 +70,7 @@ void ap_main(struct percpu *c)
 {
 	cpu_init_tables(c);
 	idt_load();
+	user_cpu_init();
 	apic_enable_local();
 	timer_start_cpu();
 	c->apic_id = apic_id();

@@ -5,6 +5,7 @@
 #include "kernel/log.h"
 #include "kernel/paging.h"
 #include "kernel/percpu.h"
+#include "kernel/user.h"
 #include "kernel/x86.h"
 
 static irq_handler_fn handlers[256];
@@ -138,6 +139,8 @@ void trap_dispatch(struct trapframe *tf)
 		log_warn("trap: unexpected NMI on cpu %u (ignored)", this_cpu()->id);
 		return;
 	}
+	if (v < 32 && (tf->cs & 3))
+		app_fault(tf); /* the app stops; the kernel goes on */
 	if (v < 32)
 		trap_fatal(exc_names[v], tf);
 	if (handlers[v]) {

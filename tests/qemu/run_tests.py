@@ -18,8 +18,9 @@ import qemu  # noqa: E402
 import test_boot  # noqa: E402
 import test_net  # noqa: E402
 import test_tcp  # noqa: E402
+import test_user  # noqa: E402
 
-MODULES = [test_boot, test_net, test_tcp]
+MODULES = [test_boot, test_net, test_tcp, test_user]
 
 
 def run_one(fn):

@@ -1,0 +1,124 @@
+/* System calls from ring 3: set-up of SYSCALL/SYSRET, dispatch, checked access to app memory. */
+#include <stddef.h>
+#include "kernel/layout.h"
+#include "kernel/lib/printf.h"
+#include "kernel/lib/string.h"
+#include "kernel/log.h"
+#include "kernel/paging.h"
+#include "kernel/percpu.h"
+#include "kernel/serial.h"
+#include "kernel/trap.h"
+#include "kernel/user.h"
+#include "kernel/x86.h"
+
+_Static_assert(offsetof(struct percpu, user_rsp) == 16, "kernel/syscallentry.S uses offset 16");
+_Static_assert(offsetof(struct percpu, syscall_rsp) == 24, "kernel/syscallentry.S uses offset 24");
+
+#define SYS_WRITE 1 /* write(fd 1 or 2, buf, len): console output, tagged with app and CPU */
+#define SYS_EXIT 2  /* exit(status) */
+
+#define CPUID7_EBX_SMEP (1u << 7)
+#define CPUID7_EBX_SMAP (1u << 20)
+#define RFLAGS_TF (1u << 8)
+#define RFLAGS_DF (1u << 10)
+#define RFLAGS_AC (1u << 18)
+
+void syscall_entry(void);
+__attribute__((noreturn)) void uleave(struct uctx *k, long value);
+
+static bool smap_on;
+
+void user_cpu_init(void)
+{
+	uint32_t a, b, c, d;
+
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* SYSRET loads CS from STAR[63:48] + 16 and SS from + 8: user data then user code. */
+	wrmsr(MSR_STAR, (uint64_t)(GDT_KDATA | 3) << 48 | (uint64_t)GDT_KCODE << 32);
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	/* Interrupts stay off in the entry path until the kernel stack is in place. */
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
+	cpuid(0, 0, &a, &b, &c, &d);
+	b = 0;
+	if (a >= 7)
+		cpuid(7, 0, &a, &b, &c, &d);
+	uint64_t cr4 = read_cr4();
+	if (b & CPUID7_EBX_SMEP)
+		cr4 |= CR4_SMEP; /* the kernel never executes app pages */
+	if (b & CPUID7_EBX_SMAP) {
+		cr4 |= CR4_SMAP; /* nor reads or writes them, except between stac and clac */
+		smap_on = true;
+	}
+	write_cr4(cr4);
+	if (this_cpu()->id == 0)
+		log_info("user: system calls ready; SMEP %s, SMAP %s", cr4 & CR4_SMEP ? "on" : "off",
+			 cr4 & CR4_SMAP ? "on" : "off");
+}
+
+/* True if [va, va+len) lies in user space and every page of it is mapped user-readable. */
+static bool user_range_ok(uint64_t va, uint64_t len)
+{
+	const uint64_t *pml4 = phys_to_virt(read_cr3() & PTE_ADDR);
+
+	if (va < USER_BASE || va + len > USER_TOP || va + len < va)
+		return false;
+	for (uint64_t p = va & ~(PAGE_SIZE - 1ULL); p < va + len; p += PAGE_SIZE) {
+		const uint64_t *t = pml4;
+		for (int level = 3; level >= 0; level--) {
+			uint64_t e = t[(p >> (12 + 9 * level)) & 511];
+			if (!(e & PTE_P) || !(e & PTE_U))
+				return false;
+			if (level)
+				t = phys_to_virt(e & PTE_ADDR);
+		}
+	}
+	return true;
+}
+
+/* Copies len bytes from the app; false (nothing copied) if its pointer is bad. */
+static bool copy_from_user(void *dst, uint64_t src, uint64_t len)
+{
+	if (!user_range_ok(src, len))
+		return false;
+	if (smap_on)
+		__asm__ volatile("stac" ::: "memory");
+	memcpy(dst, (const void *)src, len);
+	if (smap_on)
+		__asm__ volatile("clac" ::: "memory");
+	return true;
+}
+
+static long sys_write(struct app *app, uint64_t fd, uint64_t buf, uint64_t len)
+{
+	char chunk[256], line[320];
+	uint64_t done = 0;
+
+	if (fd != 1 && fd != 2)
+		return -9; /* EBADF */
+	while (done < len) {
+		uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+		if (!copy_from_user(chunk, buf + done, n))
+			return done ? (long)done : -14; /* EFAULT */
+		/* Tagged with the app and the CPU, so interleaved output stays readable. */
+		int m = ksnprintf(line, sizeof(line), "[%s cpu%u] %.*s", app->name, this_cpu()->id,
+				  (int)n, chunk);
+		serial_write(COM1_PORT, line, m < (int)sizeof(line) ? (size_t)m : sizeof(line) - 1);
+		done += n;
+	}
+	return (long)done;
+}
+
+void syscall_dispatch(struct trapframe *tf)
+{
+	struct app *app = this_cpu()->app;
+
+	switch (tf->rax) {
+	case SYS_WRITE:
+		tf->rax = (uint64_t)sys_write(app, tf->rdi, tf->rsi, tf->rdx);
+		return;
+	case SYS_EXIT:
+		uleave(&app->kctx, (long)(int)tf->rdi);
+	default:
+		tf->rax = (uint64_t)-38; /* ENOSYS */
+	}
+}

@@ -1,0 +1,120 @@
+/*
+ * System call entry (SYSCALL from ring 3, Intel SDM vol. 2B "SYSCALL"): RCX holds the app's
+ * RIP, R11 its RFLAGS, RSP is still the app's. We switch GS to the per-CPU area, park the
+ * app's RSP there, move to this CPU's system-call stack and build a struct trapframe (with
+ * the app's CS/SS/RIP/RSP/RFLAGS where an interrupt would put them), so syscalls, traps and
+ * the exit paths share one frame layout. Offsets into struct percpu are checked in
+ * kernel/syscall.c.
+ */
+#include "kernel/layout.h"
+
+#define PERCPU_USER_RSP 16
+#define PERCPU_SYSCALL_RSP 24
+
+	.text
+	.global syscall_entry
+syscall_entry:
+	swapgs
+	mov %rsp, %gs:PERCPU_USER_RSP
+	mov %gs:PERCPU_SYSCALL_RSP, %rsp
+	pushq $GDT_UDATA			/* ss */
+	pushq %gs:PERCPU_USER_RSP		/* rsp */
+	pushq %r11				/* rflags */
+	pushq $GDT_UCODE			/* cs */
+	pushq %rcx				/* rip */
+	pushq $0				/* error code */
+	pushq $0x80				/* "vector": a system call */
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	mov %rsp, %rdi
+	xor %ebp, %ebp
+	call syscall_dispatch		/* returns with the result in the frame's rax */
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	add $16, %rsp			/* vector, error code */
+	mov 0(%rsp), %rcx		/* rip */
+	mov 16(%rsp), %r11		/* rflags */
+	mov 24(%rsp), %rsp		/* the app's stack */
+	/* Interrupts stay off (FMASK) from here to sysret, so no handler sees the user RSP. */
+	swapgs
+	sysretq
+
+/*
+ * uenter(struct uctx *k, rip, rsp): saves this kernel context in k and drops to ring 3 at
+ * rip with stack rsp. Returns (the value passed to uleave) when the app exits or faults.
+ */
+	.global uenter
+uenter:
+	mov %rbx, 0(%rdi)
+	mov %rbp, 8(%rdi)
+	mov %r12, 16(%rdi)
+	mov %r13, 24(%rdi)
+	mov %r14, 32(%rdi)
+	mov %r15, 40(%rdi)
+	mov %rsp, 48(%rdi)
+	pushfq
+	popq 56(%rdi)
+	cli
+	pushq $GDT_UDATA
+	pushq %rdx
+	pushq $0x202			/* IF set: the LAPIC tick keeps running in the app */
+	pushq $GDT_UCODE
+	pushq %rsi
+	xor %eax, %eax
+	xor %ebx, %ebx
+	xor %ecx, %ecx
+	xor %edx, %edx
+	xor %esi, %esi
+	xor %edi, %edi
+	xor %ebp, %ebp
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	xor %r10d, %r10d
+	xor %r11d, %r11d
+	xor %r12d, %r12d
+	xor %r13d, %r13d
+	xor %r14d, %r14d
+	xor %r15d, %r15d
+	swapgs				/* GS: the app's (0); the per-CPU area waits in KERNEL_GS_BASE */
+	iretq
+
+/* uleave(struct uctx *k, long value): back to where uenter was called, returning value. */
+	.global uleave
+uleave:
+	mov 0(%rdi), %rbx
+	mov 8(%rdi), %rbp
+	mov 16(%rdi), %r12
+	mov 24(%rdi), %r13
+	mov 32(%rdi), %r14
+	mov 40(%rdi), %r15
+	mov 48(%rdi), %rsp
+	mov %rsi, %rax
+	pushq 56(%rdi)
+	popfq				/* interrupts as they were when uenter was called */
+	ret

@@ -1,0 +1,53 @@
+"""QEMU tests of the first user-mode slice (issue 7): apps from boot modules run in ring 3
+in their own address space, reach the kernel only through system calls that check their
+pointers, and a faulting app is stopped while the kernel carries on."""
+import os
+
+from qemu import BUILD, Machine, direct_args
+
+TESTS = []
+APPS = os.path.join(BUILD, "apps")
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def app(name, args=""):
+    return (os.path.join(APPS, name), args)
+
+
+def make_hello_test(cpu, protection):
+    def fn(tmp):
+        with Machine(direct_args("", [app("hello")]), smp=2, cpu=cpu) as m:
+            m.expect(r"user: system calls ready; %s" % protection)
+            m.expect(r"^ixos: ready cpus=2 ")
+            m.expect(r"app hello: started on cpu 0")
+            m.expect(r"^\[hello cpu0\] hello from ring 3$")
+            # Status 7: the write worked and a kernel pointer was refused with EFAULT.
+            m.expect(r"app hello: exited with status 7")
+            m.absent(r"FATAL")
+    fn.__name__ = "app_hello_in_ring3_%s" % cpu
+    return fn
+
+
+test(make_hello_test("max", "SMEP on, SMAP on"))
+test(make_hello_test("qemu64", "SMEP off, SMAP off"))  # the same behaviour without them
+
+
+@test
+def app_faults_stop_the_app_not_the_kernel(tmp):
+    mods = [app("crash"), app("priv"), app("hello")]
+    with Machine(direct_args("", mods), smp=2) as m:
+        m.expect(r"^ixos: ready cpus=2 ")
+        m.expect(r"^\[crash cpu0\] about to write to kernel memory$")
+        m.expect(r"error: app crash: #PF page fault \(vector 14, error 0x7\) at rip "
+                 r"0000000000400[0-9a-f]{3} on cpu 0: app stopped")
+        m.expect(r"error: app crash: faulting address ffffffff80100000")
+        m.expect(r"error: app crash: rsp 00007fff")
+        m.expect(r"error: app priv: #GP general protection .* app stopped")
+        # The kernel carries on and runs the next app.
+        m.expect(r"^\[hello cpu0\] hello from ring 3$")
+        m.expect(r"app hello: exited with status 7")
+        m.absent(r"FATAL|halted")
