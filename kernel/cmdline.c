@@ -24,6 +24,7 @@ enum cmdline_key {
 	KEY_IDLE_US,
 	KEY_RETA_SKEW,
 	KEY_MIGRATE_TEST,
+	KEY_APP_BUDGET_US,
 	KEY_COUNT,
 };
 
@@ -48,6 +49,7 @@ static const struct {
     CMDLINE_FIELD(KEY_IDLE_US, "idle_us", idle_us),
     CMDLINE_FIELD(KEY_RETA_SKEW, "reta_skew", reta_skew),
     CMDLINE_FIELD(KEY_MIGRATE_TEST, "migrate_test", migrate_test_ms),
+    CMDLINE_FIELD(KEY_APP_BUDGET_US, "app_budget_us", app_budget_us),
 };
 
 /* A piece of the command line: not NUL-terminated. */
@@ -203,6 +205,7 @@ static void cmdline_defaults(struct kconfig *cfg)
 	    .dp_cores = -1,
 	    .loglevel = LOG_INFO,
 	    .idle_us = 100,
+	    .app_budget_us = 10000,
 	};
 }
 
@@ -308,6 +311,12 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 			cfg->idle_us = u;
 		else
 			expected = "0..1000000 microseconds";
+		break;
+	case KEY_APP_BUDGET_US:
+		if (cmdline_uint(v, 10000000, &u))
+			cfg->app_budget_us = u;
+		else
+			expected = "0..10000000 microseconds (0: no limit)";
 		break;
 	case KEY_MIGRATE_TEST:
 		if (cmdline_uint(v, 60000, &u))

@@ -115,10 +115,12 @@ void syscall_dispatch(struct trapframe *tf)
 	switch (tf->rax) {
 	case SYS_WRITE:
 		tf->rax = (uint64_t)sys_write(app, tf->rdi, tf->rsi, tf->rdx);
+		app->entered_tsc = rdtsc(); /* its time budget starts again */
 		return;
 	case SYS_EXIT:
 		uleave(&app->kctx, (long)(int)tf->rdi);
 	default:
 		tf->rax = (uint64_t)-38; /* ENOSYS */
+		app->entered_tsc = rdtsc();
 	}
 }

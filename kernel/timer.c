@@ -5,15 +5,17 @@
 #include "kernel/percpu.h"
 #include "kernel/time.h"
 #include "kernel/trap.h"
+#include "kernel/user.h"
 #include "kernel/x86.h"
 
 static uint64_t lapic_hz;
 
 static void timer_tick(struct trapframe *tf)
 {
-	(void)tf;
 	this_cpu()->ticks++;
 	apic_eoi();
+	if (tf->cs & 3)
+		app_check_budget(tf); /* bounds how long an app may keep the CPU */
 }
 
 void timer_init(void)

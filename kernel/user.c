@@ -7,6 +7,7 @@
 #include "kernel/mem.h"
 #include "kernel/paging.h"
 #include "kernel/percpu.h"
+#include "kernel/time.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
 
@@ -133,13 +134,43 @@ int app_load(struct app *app, const char *name, const uint8_t *image, uint64_t l
 	return 0;
 }
 
+static uint64_t budget_tsc;
+static unsigned budget_us = USER_BUDGET_US_DEFAULT;
+
+void user_set_budget_us(unsigned us)
+{
+	budget_us = us;
+	budget_tsc = time_tsc_hz() / 1000000 * us;
+}
+
+void app_check_budget(struct trapframe *tf)
+{
+	struct app *app = this_cpu()->app;
+	uint64_t ran;
+
+	if (!app || !budget_tsc)
+		return;
+	ran = rdtsc() - app->entered_tsc;
+	if (ran <= budget_tsc)
+		return;
+	log_err("app %s: ran %lu us on cpu %u without entering the kernel (budget %u us; rip "
+		"%016lx): app stopped",
+		app->name, (unsigned long)time_tsc_to_us(ran), this_cpu()->id, budget_us,
+		(unsigned long)tf->rip);
+	app->faulted = true;
+	uleave(&app->kctx, -1);
+}
+
 int app_run(struct app *app)
 {
 	struct percpu *c = this_cpu();
 	uint64_t kernel_cr3 = read_cr3();
 
+	if (!budget_tsc && budget_us)
+		user_set_budget_us(budget_us);
 	c->app = app;
 	write_cr3(app->pml4);
+	app->entered_tsc = rdtsc();
 	int code = uenter(&app->kctx, app->entry, app->stack_top);
 	write_cr3(kernel_cr3);
 	c->app = NULL;

@@ -30,7 +30,19 @@ struct app {
 	struct uctx kctx;
 	int exit_code;
 	bool faulted;
+	uint64_t entered_tsc; /* when the kernel last handed the CPU to the app */
 };
+
+#define USER_BUDGET_US_DEFAULT 10000
+
+/* How long an app may run without entering the kernel before it is stopped (0: forever). */
+void user_set_budget_us(unsigned us);
+
+/*
+ * From the LAPIC tick that interrupted ring 3 (after its EOI): stops the app if it has run
+ * longer than its budget since it last entered the kernel. Returns if it has not.
+ */
+void app_check_budget(struct trapframe *tf);
 
 /* Sets up SYSCALL/SYSRET (STAR, LSTAR, FMASK, EFER.SCE), SMEP and SMAP on this CPU. */
 void user_cpu_init(void);

@@ -51,3 +51,15 @@ def app_faults_stop_the_app_not_the_kernel(tmp):
         m.expect(r"^\[hello cpu0\] hello from ring 3$")
         m.expect(r"app hello: exited with status 7")
         m.absent(r"FATAL|halted")
+
+
+@test
+def app_over_its_time_budget_is_stopped(tmp):
+    """An app that never enters the kernel is interrupted by the LAPIC tick and stopped once
+    it has run longer than app_budget_us; the next app runs."""
+    with Machine(direct_args("app_budget_us=5000", [app("spin"), app("hello")]), smp=2) as m:
+        m.expect(r"^\[spin cpu0\] spinning$")
+        m.expect(r"error: app spin: ran \d+ us on cpu 0 without entering the kernel "
+                 r"\(budget 5000 us; rip 0000000000400[0-9a-f]{3}\): app stopped")
+        m.expect(r"app hello: exited with status 7")
+        m.absent(r"FATAL|halted")
