@@ -45,7 +45,11 @@ KOBJS += $(STACK_COPIES) $(BUILD)/stackcopy/stack_table.o
 .DEFAULT_GOAL := all
 
 APPS := $(patsubst user/apps/%/,%,$(wildcard user/apps/*/))
+# Raw apps bring their own _start and no C library; the others are C programs on newlib.
+RAW_APPS := hello crash priv spin
+LIBC_APPS := $(filter-out $(RAW_APPS),$(APPS))
 APP_BINS := $(foreach a,$(APPS),$(BUILD)/apps/$(a))
+NEWLIB := $(BUILD)/newlib/x86_64-elf
 UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib -fno-pie -no-pie \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -static -I. -Wl,-T,user/user.ld \
 	-Wl,-z,noexecstack -Wl,--build-id=none
@@ -53,9 +57,24 @@ UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib -fno
 all: setup $(BUILD)/ixos.elf $(BUILD)/ixos.iso $(BUILD)/pxe/boot.ipxe $(APP_BINS)
 
 # Apps: static ELF64 executables, loaded as boot modules (kernel/user.c).
-$(BUILD)/apps/%: user/apps/%/*.c user/apps/sys.h user/user.ld
-	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -o $@ $(filter %.c,$^)
+define raw_app_rule
+$(BUILD)/apps/$(1): $(wildcard user/apps/$(1)/*.c) user/apps/sys.h user/user.ld
+	@mkdir -p $(BUILD)/apps
+	$(CC) $(UCFLAGS) -o $$@ $(wildcard user/apps/$(1)/*.c)
+endef
+$(foreach a,$(RAW_APPS),$(eval $(call raw_app_rule,$(a))))
+
+$(NEWLIB)/lib/libc.a: tools/newlib/build.sh tools/debsrc.sh
+	tools/newlib/build.sh
+
+define libc_app_rule
+$(BUILD)/apps/$(1): $(wildcard user/apps/$(1)/*.c) user/libc/crt0.S user/libc/syscalls.c user/apps/sys.h user/user.ld $(NEWLIB)/lib/libc.a
+	@mkdir -p $(BUILD)/apps
+	$(CC) $(UCFLAGS) -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INCLUDE) -o $$@ \
+		user/libc/crt0.S user/libc/syscalls.c $(wildcard user/apps/$(1)/*.c) \
+		-L$(NEWLIB)/lib -lc -lm -lgcc
+endef
+$(foreach a,$(LIBC_APPS),$(eval $(call libc_app_rule,$(a))))
 
 # Dependencies from Debian's archive, then the project's QEMU (Debian's QEMU 10 source plus our
 # 82599 model as -device ixgbe), built once into ~/.cache/ixos and linked as build/qemu-system-x86_64.

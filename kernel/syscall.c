@@ -7,6 +7,7 @@
 #include "kernel/paging.h"
 #include "kernel/percpu.h"
 #include "kernel/serial.h"
+#include "kernel/time.h"
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "kernel/x86.h"
@@ -14,8 +15,11 @@
 _Static_assert(offsetof(struct percpu, user_rsp) == 16, "kernel/syscallentry.S uses offset 16");
 _Static_assert(offsetof(struct percpu, syscall_rsp) == 24, "kernel/syscallentry.S uses offset 24");
 
+/* The numbers and contracts user/apps/sys.h gives apps. */
 #define SYS_WRITE 1 /* write(fd 1 or 2, buf, len): console output, tagged with app and CPU */
 #define SYS_EXIT 2  /* exit(status) */
+#define SYS_BRK 3   /* brk(addr): the heap's end */
+#define SYS_CLOCK 4 /* clock(): nanoseconds since boot */
 
 #define CPUID7_EBX_SMEP (1u << 7)
 #define CPUID7_EBX_SMAP (1u << 20)
@@ -33,6 +37,9 @@ void user_cpu_init(void)
 	uint32_t a, b, c, d;
 
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	/* Apps may use SSE (newlib does); the kernel never touches it (-mgeneral-regs-only). */
+	write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	/* SYSRET loads CS from STAR[63:48] + 16 and SS from + 8: user data then user code. */
 	wrmsr(MSR_STAR, (uint64_t)(GDT_KDATA | 3) << 48 | (uint64_t)GDT_KCODE << 32);
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
@@ -115,12 +122,17 @@ void syscall_dispatch(struct trapframe *tf)
 	switch (tf->rax) {
 	case SYS_WRITE:
 		tf->rax = (uint64_t)sys_write(app, tf->rdi, tf->rsi, tf->rdx);
-		app->entered_tsc = rdtsc(); /* its time budget starts again */
-		return;
+		break;
+	case SYS_BRK:
+		tf->rax = app_brk(app, tf->rdi);
+		break;
+	case SYS_CLOCK:
+		tf->rax = time_uptime_us() * 1000;
+		break;
 	case SYS_EXIT:
 		uleave(&app->kctx, (long)(int)tf->rdi);
 	default:
 		tf->rax = (uint64_t)-38; /* ENOSYS */
-		app->entered_tsc = rdtsc();
 	}
+	app->entered_tsc = rdtsc(); /* its time budget starts again */
 }

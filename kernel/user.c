@@ -110,6 +110,9 @@ int app_load(struct app *app, const char *name, const uint8_t *image, uint64_t l
 			return -1;
 		}
 		uint64_t flags = (ph[i].flags & PF_W ? PTE_W : 0) | (ph[i].flags & PF_X ? 0 : PTE_NX);
+		uint64_t page_end = (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1ULL);
+		if (page_end > app->brk_start)
+			app->brk_start = page_end; /* the heap starts after the last segment */
 		for (uint64_t p = va & ~(PAGE_SIZE - 1ULL); p < end; p += PAGE_SIZE) {
 			uint8_t *page = umap_page(app->pml4, p, flags);
 			if (!page) {
@@ -131,8 +134,33 @@ int app_load(struct app *app, const char *name, const uint8_t *image, uint64_t l
 			return -1;
 	app->stack_top = USER_TOP - 64; /* 16-byte aligned; a little room above for the ABI */
 	app->entry = eh->entry;
+	app->brk = app->brk_start;
 	return 0;
 }
+
+uint64_t app_brk(struct app *app, uint64_t addr)
+{
+	uint64_t old_top = (app->brk + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1ULL);
+
+	if (addr == 0 || addr < app->brk_start || addr > app->brk_start + USER_HEAP_MAX)
+		return app->brk;
+	/* Growing maps fresh zeroed pages; shrinking keeps them (reused if it grows again). */
+	for (uint64_t p = old_top; p < addr; p += PAGE_SIZE)
+		if (!umap_page(app->pml4, p, PTE_W | PTE_NX))
+			return app->brk;
+	app->brk = addr;
+	return addr;
+}
+
+/* FXSAVE image of the state after FNINIT with MXCSR at its reset value (all exceptions masked). */
+static const struct {
+	uint16_t fcw, fsw;
+	uint8_t ftw, pad0;
+	uint16_t fop;
+	uint64_t fip, fdp;
+	uint32_t mxcsr, mxcsr_mask;
+	uint8_t rest[480];
+} __attribute__((aligned(16))) clean_fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
 
 static uint64_t budget_tsc;
 static unsigned budget_us = USER_BUDGET_US_DEFAULT;
@@ -170,6 +198,8 @@ int app_run(struct app *app)
 		user_set_budget_us(budget_us);
 	c->app = app;
 	write_cr3(app->pml4);
+	/* A clean x87/SSE state: nothing of a previous app leaks into this one. */
+	__asm__ volatile("fxrstor %0" : : "m"(clean_fpu));
 	app->entered_tsc = rdtsc();
 	int code = uenter(&app->kctx, app->entry, app->stack_top);
 	write_cr3(kernel_cr3);

@@ -31,7 +31,13 @@ struct app {
 	int exit_code;
 	bool faulted;
 	uint64_t entered_tsc; /* when the kernel last handed the CPU to the app */
+	uint64_t brk_start, brk; /* the heap: [brk_start, brk), grown by SYS_BRK */
 };
+
+#define USER_HEAP_MAX (256ULL << 20)
+
+/* SYS_BRK: moves the app's heap end to addr (0: only asks). Returns the end after the call. */
+uint64_t app_brk(struct app *app, uint64_t addr);
 
 #define USER_BUDGET_US_DEFAULT 10000
 

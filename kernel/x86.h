@@ -20,10 +20,14 @@
 #define APIC_BASE_ENABLE (1u << 11)
 
 #define CR0_PE (1u << 0)
+#define CR0_MP (1u << 1) /* WAIT/FWAIT honour TS */
+#define CR0_EM (1u << 2) /* no x87: must be clear for SSE */
 #define CR0_WP (1u << 16)
 #define CR0_PG (1u << 31)
 #define CR4_PAE (1u << 5)
 #define CR4_PGE (1u << 7)
+#define CR4_OSFXSR (1u << 9)	 /* FXSAVE/FXRSTOR and SSE instructions */
+#define CR4_OSXMMEXCPT (1u << 10) /* SSE exceptions as #XM */
 #define CR4_SMEP (1u << 20)
 #define CR4_SMAP (1u << 21)
 

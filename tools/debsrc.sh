@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Usage: debsrc.sh SUITE PACKAGE=VERSION DIR "SHA256 FILE" ...
-# Downloads a Debian source package into DIR through a private apt configuration (the
-# system's apt sources stay untouched), unless DIR already holds every FILE with its pinned
-# SHA-256. apt checks the files against the signed index; this script checks the pins.
+# Usage: debsrc.sh [--binary] SUITE PACKAGE=VERSION DIR "SHA256 FILE" ...
+# Downloads a Debian source package (or, with --binary, a binary .deb) into DIR through a
+# private apt configuration (the system's apt sources stay untouched), unless DIR already
+# holds every FILE with its pinned SHA-256. apt checks the files against the signed index;
+# this script checks the pins.
 set -euo pipefail
 
+type=deb-src verb=(source --download-only)
+if [ "${1:-}" = --binary ]; then
+	type=deb verb=(download)
+	shift
+fi
 suite=$1 pkg=$2 dl=$3
 shift 3
-apt=$dl/apt-$suite
+apt=$dl/apt-$suite-$type
 
 sums_ok() {
 	local f
@@ -17,15 +23,16 @@ sums_ok() {
 }
 sums_ok "$@" && exit 0
 mkdir -p "$apt/sources" "$apt/lists/partial" "$apt/cache/archives/partial"
-cat >"$apt/sources/$suite-src.sources" <<SRC
-Types: deb-src
+cat >"$apt/sources/$suite-$type.sources" <<SRC
+Types: $type
 URIs: http://deb.debian.org/debian
 Suites: $suite
 Components: main
+Architectures: amd64
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 A=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$apt/sources"
 	-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt/cache" -o APT::Sandbox::User=root)
 apt-get "${A[@]}" -qq update
-(cd "$dl" && apt-get "${A[@]}" -qq source --download-only "$pkg")
+(cd "$dl" && apt-get "${A[@]}" -qq "${verb[@]}" "$pkg")
 sums_ok "$@" || { echo "debsrc: $pkg does not match its pinned SHA-256 sums" >&2; exit 1; }

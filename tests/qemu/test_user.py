@@ -63,3 +63,14 @@ def app_over_its_time_budget_is_stopped(tmp):
                  r"\(budget 5000 us; rip 0000000000400[0-9a-f]{3}\): app stopped")
         m.expect(r"app hello: exited with status 7")
         m.absent(r"FATAL|halted")
+
+
+@test
+def app_on_newlib(tmp):
+    """A C program on newlib: printf (with floating point, so SSE in ring 3), malloc and
+    free growing the heap through brk, memset, and the clock."""
+    with Machine(direct_args("", [app("hello_libc")]), smp=2) as m:
+        m.expect(r"^\[hello_libc cpu0\] hello from newlib: 20100 KiB allocated, pi is about "
+                 r"3\.14159, \d+\.\d{6} s since boot$")
+        m.expect(r"app hello_libc: exited with status 42")
+        m.absent(r"FATAL|error: ")

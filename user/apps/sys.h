@@ -2,8 +2,10 @@
 #ifndef IXOS_USER_SYS_H
 #define IXOS_USER_SYS_H
 
-#define SYS_WRITE 1
-#define SYS_EXIT 2
+#define SYS_WRITE 1 /* write(fd 1 or 2, buf, len) -> bytes or -errno */
+#define SYS_EXIT 2  /* exit(status) */
+#define SYS_BRK 3   /* brk(addr): moves the heap's end to addr (0: just asks); returns the end */
+#define SYS_CLOCK 4 /* clock(): nanoseconds since boot */
 
 static inline long sys3(long n, long a, long b, long c)
 {
