@@ -25,6 +25,7 @@ enum cmdline_key {
 	KEY_RETA_SKEW,
 	KEY_MIGRATE_TEST,
 	KEY_APP_BUDGET_US,
+	KEY_APP_RUNS,
 	KEY_COUNT,
 };
 
@@ -50,6 +51,7 @@ static const struct {
     CMDLINE_FIELD(KEY_RETA_SKEW, "reta_skew", reta_skew),
     CMDLINE_FIELD(KEY_MIGRATE_TEST, "migrate_test", migrate_test_ms),
     CMDLINE_FIELD(KEY_APP_BUDGET_US, "app_budget_us", app_budget_us),
+    CMDLINE_FIELD(KEY_APP_RUNS, "app_runs", app_runs),
 };
 
 /* A piece of the command line: not NUL-terminated. */
@@ -206,6 +208,7 @@ static void cmdline_defaults(struct kconfig *cfg)
 	    .loglevel = LOG_INFO,
 	    .idle_us = 100,
 	    .app_budget_us = 10000,
+	    .app_runs = 1,
 	};
 }
 
@@ -311,6 +314,12 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 			cfg->idle_us = u;
 		else
 			expected = "0..1000000 microseconds";
+		break;
+	case KEY_APP_RUNS:
+		if (cmdline_uint(v, 1000, &u) && u > 0)
+			cfg->app_runs = u;
+		else
+			expected = "1..1000";
 		break;
 	case KEY_APP_BUDGET_US:
 		if (cmdline_uint(v, 10000000, &u))

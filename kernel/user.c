@@ -189,6 +189,30 @@ void app_check_budget(struct trapframe *tf)
 	uleave(&app->kctx, -1);
 }
 
+/* Frees the tables and pages below table t (a level-`level` table of the lower half). */
+static void ufree_level(uint64_t table, int level)
+{
+	uint64_t *t = phys_to_virt(table);
+	unsigned n = level == 3 ? 256 : 512; /* the PML4's upper half is the kernel's */
+
+	for (unsigned i = 0; i < n; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level > 0)
+			ufree_level(t[i] & PTE_ADDR, level - 1);
+		else
+			mem_pages_free(t[i] & PTE_ADDR, 1);
+	}
+	mem_pages_free(table, 1);
+}
+
+void app_unload(struct app *app)
+{
+	if (app->pml4)
+		ufree_level(app->pml4, 3);
+	app->pml4 = 0;
+}
+
 int app_run(struct app *app)
 {
 	struct percpu *c = this_cpu();
@@ -248,8 +272,11 @@ static const char *module_name(const char *args, char *buf, unsigned size)
 	return buf;
 }
 
-void apps_run_boot_modules(const struct bootinfo *bi)
+void apps_run_boot_modules(const struct bootinfo *bi, unsigned runs)
 {
+	struct pmm before, after;
+
+	mem_stats(&before);
 	for (unsigned i = 0; i < bi->nmodules; i++) {
 		const struct boot_module *m = &bi->modules[i];
 		const uint8_t *image = phys_to_virt(m->start);
@@ -258,15 +285,22 @@ void apps_run_boot_modules(const struct bootinfo *bi)
 		if (m->end - m->start < 4 || *(const uint32_t *)image != ELF_MAGIC)
 			continue; /* not an app (data) */
 		module_name(m->args, name, sizeof(name));
-		struct app *app = kmalloc(sizeof(*app));
-		if (!app || app_load(app, name, image, m->end - m->start)) {
+		for (unsigned r = 0; r < runs; r++) {
+			struct app *app = kmalloc(sizeof(*app));
+			if (!app)
+				break;
+			if (app_load(app, name, image, m->end - m->start) == 0) {
+				log_info("app %s: started on cpu %u", name, this_cpu()->id);
+				int code = app_run(app);
+				if (!app->faulted)
+					log_info("app %s: exited with status %d", name, code);
+			}
+			app_unload(app);
 			kfree(app);
-			continue;
 		}
-		log_info("app %s: started on cpu %u", name, this_cpu()->id);
-		int code = app_run(app);
-		if (!app->faulted)
-			log_info("app %s: exited with status %d", name, code);
-		kfree(app); /* its pages are not reclaimed yet: apps run once, at boot */
 	}
+	mem_stats(&after);
+	if (bi->nmodules)
+		log_info("apps: done; %lu pages free before, %lu after", (unsigned long)before.free_pages,
+			 (unsigned long)after.free_pages);
 }

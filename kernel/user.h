@@ -69,7 +69,13 @@ int app_run(struct app *app);
 /* Called on a fault in ring 3: reports it and leaves the app (does not return). */
 __attribute__((noreturn)) void app_fault(struct trapframe *tf);
 
-/* Loads and runs, one after the other, the boot modules that are apps (ELF executables). */
-void apps_run_boot_modules(const struct bootinfo *bi);
+/* Frees every page of the app's address space (its half of the tables included). */
+void app_unload(struct app *app);
+
+/*
+ * Loads and runs, one after the other, the boot modules that are apps (ELF executables),
+ * each `runs` times (a fresh address space each time), and unloads them.
+ */
+void apps_run_boot_modules(const struct bootinfo *bi, unsigned runs);
 
 #endif

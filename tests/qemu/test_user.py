@@ -2,8 +2,9 @@
 in their own address space, reach the kernel only through system calls that check their
 pointers, and a faulting app is stopped while the kernel carries on."""
 import os
+import re
 
-from qemu import BUILD, Machine, direct_args
+from qemu import BUILD, Machine, TestFailure, direct_args
 
 TESTS = []
 APPS = os.path.join(BUILD, "apps")
@@ -74,3 +75,20 @@ def app_on_newlib(tmp):
                  r"3\.14159, \d+\.\d{6} s since boot$")
         m.expect(r"app hello_libc: exited with status 42")
         m.absent(r"FATAL|error: ")
+
+
+@test
+def apps_rerun_without_leaking_memory(tmp):
+    """Every app, well-behaved or stopped for a fault or its time budget, gives all its pages
+    back: running the set 30 times leaves exactly as much memory free as running it once."""
+    mods = [app("hello_libc"), app("crash"), app("spin")]
+    free_after = []
+    for runs in (1, 30):
+        with Machine(direct_args("app_runs=%d" % runs, mods), smp=2) as m:
+            got = m.expect(r"apps: done; (\d+) pages free before, (\d+) after", timeout=120)
+            free_after.append(int(got.group(2)))
+            if len(re.findall(r"app hello_libc: exited with status 42", m.text())) != runs:
+                raise TestFailure("hello_libc did not run %d times" % runs)
+            m.absent(r"FATAL")
+    if free_after[0] != free_after[1]:
+        raise TestFailure("free pages after 1 run: %d, after 30: %d (a leak)" % tuple(free_after))
