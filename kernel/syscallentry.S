@@ -6,6 +6,7 @@
  * the exit paths share one frame layout. Offsets into struct percpu are checked in
  * kernel/syscall.c.
  */
+#include "kernel/frame.h"
 #include "kernel/layout.h"
 
 #define PERCPU_USER_RSP 16
@@ -24,39 +25,11 @@ syscall_entry:
 	pushq %rcx				/* rip */
 	pushq $0				/* error code */
 	pushq $0x80				/* "vector": a system call */
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	SAVE_GPRS
 	mov %rsp, %rdi
 	xor %ebp, %ebp
 	call syscall_dispatch		/* returns with the result in the frame's rax */
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	RESTORE_GPRS
 	add $16, %rsp			/* vector, error code */
 	mov 0(%rsp), %rcx		/* rip */
 	mov 16(%rsp), %r11		/* rflags */

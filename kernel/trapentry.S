@@ -3,6 +3,8 @@
  * error code, then the vector; trap_common saves the registers as a struct trapframe
  * (kernel/trap.h) and calls trap_dispatch(frame).
  */
+#include "kernel/frame.h"
+
 	.text
 
 /* Vectors whose exceptions push an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX. */
@@ -30,21 +32,7 @@ trap_common:
 	testb $3, 24(%rsp)
 	jz 1f
 	swapgs
-1:	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+1:	SAVE_GPRS
 	cld
 	mov %rsp, %rdi
 	/* Link the interrupted frame so backtraces cross the trap. */
@@ -54,21 +42,7 @@ trap_common:
 	mov %rsp, %rbp
 	call trap_dispatch
 	add $16, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	RESTORE_GPRS
 	testb $3, 24(%rsp)
 	jz 2f
 	swapgs

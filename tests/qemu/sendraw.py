@@ -11,21 +11,7 @@ import socket
 import struct
 import sys
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def ipv4(src, dst, proto, payload, bad_csum=False):
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0,
-                      socket.inet_aton(src), socket.inet_aton(dst))
-    c = csum(hdr) ^ (0x1234 if bad_csum else 0)
-    return hdr[:10] + struct.pack("!H", c) + hdr[12:] + payload
+from pkt import csum, ipv4
 
 
 def main():

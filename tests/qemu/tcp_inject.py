@@ -17,14 +17,7 @@ import struct
 import sys
 import time
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+from pkt import csum, ipv4
 
 
 def tcp_frame(eth, src, dst, sport, dport, seq, ack, flags, payload=b"", bad_csum=False):
@@ -33,9 +26,7 @@ def tcp_frame(eth, src, dst, sport, dport, seq, ack, flags, payload=b"", bad_csu
     pseudo = struct.pack("!4s4sBBH", src, dst, 0, 6, len(tcp))
     c = csum(pseudo + tcp) ^ (0x5A5A if bad_csum else 0)
     tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 4242, 0, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    return eth + b"\x08\x00" + ip + tcp
+    return eth + b"\x08\x00" + ipv4(src, dst, 6, tcp, ident=4242)
 
 
 def recv_exact(s, n, deadline):
