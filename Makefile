@@ -46,7 +46,7 @@ KOBJS += $(STACK_COPIES) $(BUILD)/stackcopy/stack_table.o
 
 APPS := $(patsubst user/apps/%/,%,$(wildcard user/apps/*/))
 # Raw apps bring their own _start and no C library; the others are C programs on newlib.
-RAW_APPS := hello crash priv spin
+RAW_APPS := hello spin
 LIBC_APPS := $(filter-out $(RAW_APPS),$(APPS))
 APP_BINS := $(foreach a,$(APPS),$(BUILD)/apps/$(a))
 NEWLIB := $(BUILD)/newlib/x86_64-elf
@@ -67,12 +67,21 @@ $(foreach a,$(RAW_APPS),$(eval $(call raw_app_rule,$(a))))
 $(NEWLIB)/lib/libc.a: tools/newlib/build.sh tools/debsrc.sh
 	tools/newlib/build.sh
 
+# libix (user/libix): an archive, so only apps that use the event loop carry it.
+LIBC_CFLAGS = $(UCFLAGS) -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INCLUDE)
+LIBIX := $(BUILD)/user/libix.a
+$(BUILD)/user/ixev.o: user/libix/ixev.c user/libix/ix.h user/libix/ix_abi.h user/apps/sys.h $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBC_CFLAGS) -c -o $@ $<
+$(LIBIX): $(BUILD)/user/ixev.o
+	rm -f $@
+	ar rcs $@ $^
+
 define libc_app_rule
-$(BUILD)/apps/$(1): $(wildcard user/apps/$(1)/*.c) user/libc/crt0.S user/libc/syscalls.c user/apps/sys.h user/user.ld $(NEWLIB)/lib/libc.a
+$(BUILD)/apps/$(1): $(wildcard user/apps/$(1)/*.c) user/libc/crt0.S user/libc/start.c user/libc/syscalls.c user/apps/sys.h user/libix/ix.h user/libix/ix_abi.h user/user.ld $(NEWLIB)/lib/libc.a $(LIBIX)
 	@mkdir -p $(BUILD)/apps
-	$(CC) $(UCFLAGS) -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INCLUDE) -o $$@ \
-		user/libc/crt0.S user/libc/syscalls.c $(wildcard user/apps/$(1)/*.c) \
-		-L$(NEWLIB)/lib -lc -lm -lgcc
+	$(CC) $(LIBC_CFLAGS) -o $$@ user/libc/crt0.S user/libc/start.c user/libc/syscalls.c \
+		$(wildcard user/apps/$(1)/*.c) $(LIBIX) -L$(NEWLIB)/lib -lc -lm -lgcc
 endef
 $(foreach a,$(LIBC_APPS),$(eval $(call libc_app_rule,$(a))))
 
@@ -133,12 +142,14 @@ $(BUILD)/ixos.elf: $(KOBJS) linker.ld tools/gensyms.sh
 	  cmp -s $@.syms1 $@.syms2 || { echo "ksyms: functions moved between links" >&2; rm -f $@; exit 1; }
 	@rm -f $@.pass1 $@.syms1 $@.syms2
 
-$(BUILD)/ixos.iso: $(BUILD)/ixos.elf grub.cfg tools/mkiso.sh
-	tools/mkiso.sh $@ grub.cfg $(BUILD)/ixos.elf
+# The default app (echo) rides along in the ISO and the PXE folder.
+$(BUILD)/ixos.iso: $(BUILD)/ixos.elf grub.cfg tools/mkiso.sh $(BUILD)/apps/echo
+	tools/mkiso.sh $@ grub.cfg $(BUILD)/ixos.elf $(BUILD)/apps/echo
 
-$(BUILD)/pxe/boot.ipxe: $(BUILD)/ixos.elf boot/boot.ipxe
+$(BUILD)/pxe/boot.ipxe: $(BUILD)/ixos.elf boot/boot.ipxe $(BUILD)/apps/echo
 	@mkdir -p $(BUILD)/pxe
 	cp $(BUILD)/ixos.elf $(BUILD)/pxe/ixos.elf
+	cp $(BUILD)/apps/echo $(BUILD)/pxe/echo
 	cp boot/boot.ipxe $@
 
 QEMU_BASE := $(QEMU) -accel tcg -machine q35 -cpu max -smp $(SMP) -m $(MEM) -display none -nodefaults -no-reboot
@@ -154,6 +165,9 @@ gdb: all
 	kill %1 2>/dev/null || true
 
 include tests/unit/unit.mk
+# The management protocol, BearSSL and ixmgr (defines MGMT_ALL, adds unit tests).
+-include mgmt/mgmt.mk
+all: $(MGMT_ALL)
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
 UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/host/test_$(t))
 

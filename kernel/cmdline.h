@@ -25,7 +25,7 @@ enum {
 
 /* What dataplane cores do with frames. */
 enum {
-	DP_MODE_STACK = 0, /* TCP/IP (lwIP) with the echo service on port 7 */
+	DP_MODE_STACK = 0, /* TCP/IP (lwIP) per core, serving the app through libix */
 	DP_MODE_L2 = 1,	   /* only ARP and ping replies, built in place (no stack) */
 	DP_MODE_REFLECT = 2, /* every frame back with its MACs swapped (measuring the NIC path) */
 };

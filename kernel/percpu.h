@@ -37,6 +37,7 @@ struct percpu {
 	uint64_t user_rsp;	 /* offset 16: the app's stack pointer across a system call */
 	uint64_t syscall_rsp;	 /* offset 24: top of the stack for system calls and traps from ring 3 */
 	struct app *app;	 /* the app this CPU runs now, or NULL */
+	struct uthread *uthread; /* and its thread */
 	unsigned id;	  /* logical index, 0 = boot CPU */
 	uint32_t apic_id;
 	enum cpu_role role;

@@ -11,6 +11,7 @@
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "kernel/x86.h"
+#include "user/libix/ix_abi.h"
 
 _Static_assert(offsetof(struct percpu, user_rsp) == 16, "kernel/syscallentry.S uses offset 16");
 _Static_assert(offsetof(struct percpu, syscall_rsp) == 24, "kernel/syscallentry.S uses offset 24");
@@ -20,6 +21,7 @@ _Static_assert(offsetof(struct percpu, syscall_rsp) == 24, "kernel/syscallentry.
 #define SYS_EXIT 2  /* exit(status) */
 #define SYS_BRK 3   /* brk(addr): the heap's end */
 #define SYS_CLOCK 4 /* clock(): nanoseconds since boot */
+/* SYS_IX_RUN 5 and SYS_THREAD_EXIT 6: user/libix/ix_abi.h */
 
 #define CPUID7_EBX_SMEP (1u << 7)
 #define CPUID7_EBX_SMAP (1u << 20)
@@ -28,7 +30,6 @@ _Static_assert(offsetof(struct percpu, syscall_rsp) == 24, "kernel/syscallentry.
 #define RFLAGS_AC (1u << 18)
 
 void syscall_entry(void);
-__attribute__((noreturn)) void uleave(struct uctx *k, long value);
 
 static bool smap_on;
 
@@ -62,8 +63,7 @@ void user_cpu_init(void)
 			 cr4 & CR4_SMAP ? "on" : "off");
 }
 
-/* True if [va, va+len) lies in user space and every page of it is mapped user-readable. */
-static bool user_range_ok(uint64_t va, uint64_t len)
+bool user_range_ok(uint64_t va, uint64_t len)
 {
 	const uint64_t *pml4 = phys_to_virt(read_cr3() & PTE_ADDR);
 
@@ -78,6 +78,25 @@ static bool user_range_ok(uint64_t va, uint64_t len)
 			if (level)
 				t = phys_to_virt(e & PTE_ADDR);
 		}
+	}
+	return true;
+}
+
+bool user_page_lookup(void *arg, uint64_t va, uint64_t *phys)
+{
+	const uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR);
+
+	(void)arg;
+	if (va < USER_BASE || va >= USER_TOP)
+		return false;
+	for (int level = 3; level >= 0; level--) {
+		uint64_t e = t[(va >> (12 + 9 * level)) & 511];
+		if (!(e & PTE_P) || !(e & PTE_U))
+			return false;
+		if (!level)
+			*phys = e & PTE_ADDR;
+		else
+			t = phys_to_virt(e & PTE_ADDR);
 	}
 	return true;
 }
@@ -117,7 +136,8 @@ static long sys_write(struct app *app, uint64_t fd, uint64_t buf, uint64_t len)
 
 void syscall_dispatch(struct trapframe *tf)
 {
-	struct app *app = this_cpu()->app;
+	struct uthread *t = this_cpu()->uthread;
+	struct app *app = t->app;
 
 	switch (tf->rax) {
 	case SYS_WRITE:
@@ -129,10 +149,15 @@ void syscall_dispatch(struct trapframe *tf)
 	case SYS_CLOCK:
 		tf->rax = time_uptime_us() * 1000;
 		break;
+	case SYS_IX_RUN:
+		tf->rax = (uint64_t)uthread_sys_ix_run(tf);
+		break;
 	case SYS_EXIT:
-		uleave(&app->kctx, (long)(int)tf->rdi);
+		uthread_exit(true, (int)tf->rdi);
+	case SYS_THREAD_EXIT:
+		uthread_exit(false, 0);
 	default:
 		tf->rax = (uint64_t)-38; /* ENOSYS */
 	}
-	app->entered_tsc = rdtsc(); /* its time budget starts again */
+	t->entered_tsc = rdtsc(); /* its time budget starts again */
 }

@@ -39,8 +39,10 @@ syscall_entry:
 	sysretq
 
 /*
- * uenter(struct uctx *k, rip, rsp): saves this kernel context in k and drops to ring 3 at
- * rip with stack rsp. Returns (the value passed to uleave) when the app exits or faults.
+ * uenter(struct uctx *k, rip, rsp, const uint64_t args[4]): saves this kernel context in k and
+ * drops to ring 3 at rip with stack rsp, and rdi, rsi, rdx, rcx from args (the thread's
+ * start-up arguments); every other register zero. Returns (the value passed to uleave) when
+ * the thread parks, exits or faults.
  */
 	.global uenter
 uenter:
@@ -59,12 +61,12 @@ uenter:
 	pushq $0x202			/* IF set: the LAPIC tick keeps running in the app */
 	pushq $GDT_UCODE
 	pushq %rsi
+	mov 0(%rcx), %rdi
+	mov 8(%rcx), %rsi
+	mov 16(%rcx), %rdx
+	mov 24(%rcx), %rcx
 	xor %eax, %eax
 	xor %ebx, %ebx
-	xor %ecx, %ecx
-	xor %edx, %edx
-	xor %esi, %esi
-	xor %edi, %edi
 	xor %ebp, %ebp
 	xor %r8d, %r8d
 	xor %r9d, %r9d
@@ -77,7 +79,31 @@ uenter:
 	swapgs				/* GS: the app's (0); the per-CPU area waits in KERNEL_GS_BASE */
 	iretq
 
-/* uleave(struct uctx *k, long value): back to where uenter was called, returning value. */
+/*
+ * uresume(struct uctx *k, struct trapframe *tf): saves this kernel context in k and returns
+ * to ring 3 with every register from tf (a parked thread's system call returns). Returns as
+ * uenter does.
+ */
+	.global uresume
+uresume:
+	mov %rbx, 0(%rdi)
+	mov %rbp, 8(%rdi)
+	mov %r12, 16(%rdi)
+	mov %r13, 24(%rdi)
+	mov %r14, 32(%rdi)
+	mov %r15, 40(%rdi)
+	mov %rsp, 48(%rdi)
+	pushfq
+	popq 56(%rdi)
+	cli
+	/* Interrupts are off until iretq: nothing uses this stack (tf itself) meanwhile. */
+	mov %rsi, %rsp
+	RESTORE_GPRS
+	add $16, %rsp			/* vector, error code */
+	swapgs
+	iretq
+
+/* uleave(struct uctx *k, long value): back to where uenter or uresume was called, returning value. */
 	.global uleave
 uleave:
 	mov 0(%rdi), %rbx

@@ -9,7 +9,9 @@
 #include "kernel/percpu.h"
 #include "kernel/time.h"
 #include "kernel/trap.h"
+#include "kernel/spinlock.h"
 #include "kernel/x86.h"
+#include "user/libix/ix_abi.h"
 
 /* ELF64 (System V ABI, x86-64 supplement). */
 #define ELF_MAGIC 0x464c457fu /* "\x7fELF" */
@@ -35,8 +37,23 @@ struct elf64_phdr {
 	uint64_t offset, vaddr, paddr, filesz, memsz, align;
 } __attribute__((packed));
 
-int uenter(struct uctx *k, uint64_t rip, uint64_t rsp);
-__attribute__((noreturn)) void uleave(struct uctx *k, long value);
+_Static_assert(IX_STACK_TOP == USER_TOP && IX_STACK_STRIDE == USER_STACK_STRIDE,
+	       "user/libix/ix_abi.h and kernel/user.h disagree on thread stacks");
+
+/* Marks a mapping the app does not own (the packet pools): unloading leaves the page alone. */
+#define PTE_FOREIGN (1ULL << 9)
+
+#define RX_REGIONS_MAX 16
+static struct {
+	uint64_t phys, len;
+} rx_regions[RX_REGIONS_MAX];
+static unsigned rx_nregions;
+
+void user_add_rx_region(uint64_t phys, uint64_t len)
+{
+	if (rx_nregions < RX_REGIONS_MAX && phys + len <= IX_RXMAP_SIZE)
+		rx_regions[rx_nregions++] = (typeof(rx_regions[0])){phys, len};
+}
 
 /* The leaf entry for va in the app's tables, creating tables (user-accessible) on the way. */
 static uint64_t *uwalk(uint64_t pml4, uint64_t va)
@@ -78,12 +95,73 @@ static uint8_t *umap_page(uint64_t pml4, uint64_t va, uint64_t flags)
 	return phys_to_virt(pa);
 }
 
-int app_load(struct app *app, const char *name, const uint8_t *image, uint64_t len)
+/* Maps the page at phys (not the app's) at va, read-only. */
+static int umap_foreign(uint64_t pml4, uint64_t va, uint64_t phys)
+{
+	uint64_t *pte = uwalk(pml4, va);
+
+	if (!pte)
+		return -1;
+	*pte = phys | PTE_P | PTE_U | PTE_NX | PTE_FOREIGN;
+	return 0;
+}
+
+/* Stacks, shared areas and the packet-pool mapping of every thread. */
+static int app_load_threads(struct app *app, unsigned nthreads)
+{
+	app->threads = kmalloc(nthreads * sizeof(struct uthread));
+	if (!app->threads)
+		return -1;
+	memset(app->threads, 0, nthreads * sizeof(struct uthread));
+	app->nthreads = nthreads;
+	for (unsigned t = 0; t < nthreads; t++) {
+		struct uthread *ut = &app->threads[t];
+		uint64_t top = USER_TOP - t * USER_STACK_STRIDE;
+		ut->app = app;
+		ut->index = t;
+		/* USER_STACK_PAGES below top, an unmapped guard page under them. */
+		for (unsigned i = 1; i <= USER_STACK_PAGES; i++)
+			if (!umap_page(app->pml4, top - i * PAGE_SIZE, PTE_W | PTE_NX))
+				return -1;
+		/* The argument string at the top of each stack; the stack starts below it. */
+		uint8_t *argpage = umap_page(app->pml4, top - PAGE_SIZE, PTE_W | PTE_NX);
+		memcpy(argpage + PAGE_SIZE - sizeof(app->args), app->args, sizeof(app->args));
+		ut->stack_top = top - sizeof(app->args) - 64;
+		ut->shared_uva = IX_SHARED_BASE + t * IX_SHARED_STRIDE;
+		/* The kernel writes the area through the direct map: one run of pages. */
+		uint64_t npages = (sizeof(struct ix_shared) + PAGE_SIZE - 1) / PAGE_SIZE;
+		uint64_t pa = mem_pages_alloc(npages, PAGE_SIZE, 0);
+		if (!pa)
+			return -1;
+		memset(phys_to_virt(pa), 0, npages * PAGE_SIZE);
+		ut->shared = phys_to_virt(pa);
+		ut->shared_phys = pa;
+		for (uint64_t i = 0; i < npages; i++) {
+			uint64_t *pte = uwalk(app->pml4, ut->shared_uva + i * PAGE_SIZE);
+			if (!pte) {
+				mem_pages_free(pa + i * PAGE_SIZE, npages - i);
+				return -1;
+			}
+			*pte = (pa + i * PAGE_SIZE) | PTE_P | PTE_U | PTE_W | PTE_NX;
+		}
+	}
+	/* Received packets: read-only, at IX_RXMAP_BASE + their physical address. */
+	for (unsigned r = 0; r < rx_nregions; r++)
+		for (uint64_t p = rx_regions[r].phys & ~(PAGE_SIZE - 1ULL);
+		     p < rx_regions[r].phys + rx_regions[r].len; p += PAGE_SIZE)
+			if (umap_foreign(app->pml4, IX_RXMAP_BASE + p, p))
+				return -1;
+	return 0;
+}
+
+int app_load(struct app *app, const char *name, const char *args, const uint8_t *image,
+	     uint64_t len, unsigned nthreads)
 {
 	const struct elf64_ehdr *eh = (const void *)image;
 
 	memset(app, 0, sizeof(*app));
 	strlcpy(app->name, name, sizeof(app->name));
+	strlcpy(app->args, args, sizeof(app->args));
 	if (len < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->class != ELFCLASS64 ||
 	    eh->type != ET_EXEC || eh->machine != EM_X86_64 ||
 	    eh->phentsize != sizeof(struct elf64_phdr) ||
@@ -128,65 +206,35 @@ int app_load(struct app *app, const char *name, const uint8_t *image, uint64_t l
 				memcpy(page + (lo - p), image + ph[i].offset + (lo - va), hi - lo);
 		}
 	}
-	/* The stack: USER_STACK_PAGES below USER_TOP, with an unmapped guard page under it. */
-	for (unsigned i = 1; i <= USER_STACK_PAGES; i++)
-		if (!umap_page(app->pml4, USER_TOP - i * PAGE_SIZE, PTE_W | PTE_NX))
-			return -1;
-	app->stack_top = USER_TOP - 64; /* 16-byte aligned; a little room above for the ABI */
 	app->entry = eh->entry;
 	app->brk = app->brk_start;
+	if (app_load_threads(app, nthreads)) {
+		log_err("app %s: out of memory for %u threads", name, nthreads);
+		return -1;
+	}
 	return 0;
 }
 
 uint64_t app_brk(struct app *app, uint64_t addr)
 {
+	struct spinlock *lock = (struct spinlock *)&app->brk_lock;
+	uint64_t end;
+
+	spin_lock(lock);
 	uint64_t old_top = (app->brk + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1ULL);
-
-	if (addr == 0 || addr < app->brk_start || addr > app->brk_start + USER_HEAP_MAX)
-		return app->brk;
-	/* Growing maps fresh zeroed pages; shrinking keeps them (reused if it grows again). */
-	for (uint64_t p = old_top; p < addr; p += PAGE_SIZE)
-		if (!umap_page(app->pml4, p, PTE_W | PTE_NX))
-			return app->brk;
-	app->brk = addr;
-	return addr;
-}
-
-/* FXSAVE image of the state after FNINIT with MXCSR at its reset value (all exceptions masked). */
-static const struct {
-	uint16_t fcw, fsw;
-	uint8_t ftw, pad0;
-	uint16_t fop;
-	uint64_t fip, fdp;
-	uint32_t mxcsr, mxcsr_mask;
-	uint8_t rest[480];
-} __attribute__((aligned(16))) clean_fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
-
-static uint64_t budget_tsc;
-static unsigned budget_us = USER_BUDGET_US_DEFAULT;
-
-void user_set_budget_us(unsigned us)
-{
-	budget_us = us;
-	budget_tsc = time_tsc_hz() / 1000000 * us;
-}
-
-void app_check_budget(struct trapframe *tf)
-{
-	struct app *app = this_cpu()->app;
-	uint64_t ran;
-
-	if (!app || !budget_tsc)
-		return;
-	ran = rdtsc() - app->entered_tsc;
-	if (ran <= budget_tsc)
-		return;
-	log_err("app %s: ran %lu us on cpu %u without entering the kernel (budget %u us; rip "
-		"%016lx): app stopped",
-		app->name, (unsigned long)time_tsc_to_us(ran), this_cpu()->id, budget_us,
-		(unsigned long)tf->rip);
-	app->faulted = true;
-	uleave(&app->kctx, -1);
+	end = app->brk;
+	if (addr != 0 && addr >= app->brk_start && addr <= app->brk_start + USER_HEAP_MAX) {
+		/* Growing maps fresh zeroed pages; shrinking keeps them (and the NIC may still
+		 * be sending from them: pages leave an app only when it is unloaded). */
+		uint64_t p = old_top;
+		for (; p < addr; p += PAGE_SIZE)
+			if (!umap_page(app->pml4, p, PTE_W | PTE_NX))
+				break;
+		if (p >= addr)
+			end = app->brk = addr;
+	}
+	spin_unlock(lock);
+	return end;
 }
 
 /* Frees the tables and pages below table t (a level-`level` table of the lower half). */
@@ -200,7 +248,7 @@ static void ufree_level(uint64_t table, int level)
 			continue;
 		if (level > 0)
 			ufree_level(t[i] & PTE_ADDR, level - 1);
-		else
+		else if (!(t[i] & PTE_FOREIGN))
 			mem_pages_free(t[i] & PTE_ADDR, 1);
 	}
 	mem_pages_free(table, 1);
@@ -211,96 +259,8 @@ void app_unload(struct app *app)
 	if (app->pml4)
 		ufree_level(app->pml4, 3);
 	app->pml4 = 0;
+	if (app->threads)
+		kfree(app->threads);
+	app->threads = NULL;
 }
 
-int app_run(struct app *app)
-{
-	struct percpu *c = this_cpu();
-	uint64_t kernel_cr3 = read_cr3();
-
-	if (!budget_tsc && budget_us)
-		user_set_budget_us(budget_us);
-	c->app = app;
-	write_cr3(app->pml4);
-	/* A clean x87/SSE state: nothing of a previous app leaks into this one. */
-	__asm__ volatile("fxrstor %0" : : "m"(clean_fpu));
-	app->entered_tsc = rdtsc();
-	int code = uenter(&app->kctx, app->entry, app->stack_top);
-	write_cr3(kernel_cr3);
-	c->app = NULL;
-	return app->faulted ? -1 : code;
-}
-
-void app_fault(struct trapframe *tf)
-{
-	struct app *app = this_cpu()->app;
-	static const char *const names[32] = {
-		[0] = "#DE divide error", [6] = "#UD invalid opcode", [13] = "#GP general protection",
-		[14] = "#PF page fault",  [3] = "#BP breakpoint",    [12] = "#SS stack fault",
-	};
-	const char *what = tf->vector < 32 && names[tf->vector] ? names[tf->vector] : "exception";
-
-	if (!app)
-		trap_fatal("fault in ring 3 with no app running", tf);
-	log_err("app %s: %s (vector %lu, error %#lx) at rip %016lx on cpu %u: app stopped",
-		app->name, what, (unsigned long)tf->vector, (unsigned long)tf->error,
-		(unsigned long)tf->rip, this_cpu()->id);
-	if (tf->vector == 14)
-		log_err("app %s: faulting address %016lx", app->name, (unsigned long)read_cr2());
-	log_err("app %s: rsp %016lx rax %016lx rbx %016lx rcx %016lx rdx %016lx", app->name,
-		(unsigned long)tf->rsp, (unsigned long)tf->rax, (unsigned long)tf->rbx,
-		(unsigned long)tf->rcx, (unsigned long)tf->rdx);
-	log_err("app %s: rsi %016lx rdi %016lx rbp %016lx rflags %08lx", app->name,
-		(unsigned long)tf->rsi, (unsigned long)tf->rdi, (unsigned long)tf->rbp,
-		(unsigned long)tf->rflags);
-	app->faulted = true;
-	uleave(&app->kctx, -1);
-}
-
-static const char *module_name(const char *args, char *buf, unsigned size)
-{
-	const char *end = args, *base = args;
-
-	while (*end && *end != ' ')
-		end++;
-	for (const char *p = args; p < end; p++)
-		if (*p == '/')
-			base = p + 1;
-	unsigned n = (unsigned)(end - base) < size - 1 ? (unsigned)(end - base) : size - 1;
-	memcpy(buf, base, n);
-	buf[n] = 0;
-	return buf;
-}
-
-void apps_run_boot_modules(const struct bootinfo *bi, unsigned runs)
-{
-	struct pmm before, after;
-
-	mem_stats(&before);
-	for (unsigned i = 0; i < bi->nmodules; i++) {
-		const struct boot_module *m = &bi->modules[i];
-		const uint8_t *image = phys_to_virt(m->start);
-		char name[32];
-
-		if (m->end - m->start < 4 || *(const uint32_t *)image != ELF_MAGIC)
-			continue; /* not an app (data) */
-		module_name(m->args, name, sizeof(name));
-		for (unsigned r = 0; r < runs; r++) {
-			struct app *app = kmalloc(sizeof(*app));
-			if (!app)
-				break;
-			if (app_load(app, name, image, m->end - m->start) == 0) {
-				log_info("app %s: started on cpu %u", name, this_cpu()->id);
-				int code = app_run(app);
-				if (!app->faulted)
-					log_info("app %s: exited with status %d", name, code);
-			}
-			app_unload(app);
-			kfree(app);
-		}
-	}
-	mem_stats(&after);
-	if (bi->nmodules)
-		log_info("apps: done; %lu pages free before, %lu after", (unsigned long)before.free_pages,
-			 (unsigned long)after.free_pages);
-}

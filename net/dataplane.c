@@ -18,7 +18,10 @@
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/trap.h"
+#include "kernel/user.h"
 #include "kernel/x86.h"
+#include "kernel/apps.h"
+#include "user/libix/ix_abi.h"
 #include "net/dp_ring.h"
 #include "net/dp_stats.h"
 #include "net/l2l3.h"
@@ -44,6 +47,8 @@ struct dp_core {
 	volatile int move_group;	 /* a flow group to hand over, or -1 */
 	volatile unsigned move_to;	 /* to this queue's core */
 	uint64_t idle_tsc;
+	struct uthread *thread;		 /* the app thread this core runs, if any */
+	struct uthread *volatile thread_new; /* one handed over by the management core */
 	struct l2l3_cfg l3;
 	struct mbuf_pool pool;
 	struct dp_stats st;
@@ -134,6 +139,8 @@ static void dp_drain_inbox(struct dp_core *dc)
 
 static bool dp_inbox_empty(struct dp_core *dc)
 {
+	if (dc->thread_new || (dc->stack_up && stack_instances[dc->sctx.index]->ix_pending(&dc->sctx)))
+		return false;
 	for (unsigned q = 0; q < dp_ncores; q++)
 		if (dp_ring_peek(&dc->inbox[q]) || !dp_pring_empty(&dc->lent_in[q]) ||
 		    !dp_pring_empty(&dc->returned[q]) || !dp_pring_empty(&dc->imports[q]))
@@ -214,6 +221,17 @@ static void dp_move_group(struct dp_core *dc)
 	unsigned g = (unsigned)dc->move_group, to = dc->move_to;
 
 	if (dp_owner[g] == dc->queue && to != dc->queue && to < dp_ncores) {
+		/*
+		 * The app may not have seen the results of its last batch (a sendv's accepted
+		 * bytes): once a connection moves, another thread of it takes over, and both must
+		 * not work on it at once. So the thread here runs (without events) until it parks
+		 * with nothing unseen; bounded, each round only takes more of its send queues.
+		 */
+		struct uthread *t = dc->thread;
+		for (int i = 0; t && i < 16 && t->state == UT_PARKED && t->parked_ncalls &&
+				t->app->state == APP_RUNNING;
+		     i++)
+			uthread_run(t, 0);
 		stack_instances[dc->sctx.index]->export_group(&dc->sctx, g, dp_export_emit, dc);
 		__atomic_store_n(&dp_owner[g], (uint8_t)to, __ATOMIC_SEQ_CST);
 		dp_wake(dp_queue_cpu[to]);
@@ -293,6 +311,61 @@ static void dp_process(struct dp_core *dc, struct mbuf **bufs, unsigned n)
 	}
 }
 
+/* Carries out one call of this core's app thread (from its SYS_IX_RUN, app tables loaded). */
+static int64_t dp_exec_call(void *core, const struct ix_call *call)
+{
+	struct dp_core *dc = core;
+	int64_t r;
+
+	if (!dc->stack_up)
+		return -IX_ENETDOWN;
+	r = stack_instances[dc->sctx.index]->ix_exec(&dc->sctx, call, user_page_lookup, NULL);
+	dc->st.app_calls++;
+	if (r < 0)
+		dc->st.app_call_errors++;
+	return r;
+}
+
+/*
+ * The app's part of the iteration: take a thread the management core handed over, let go
+ * of one whose app ended (resetting its connections here), or run it when it has events
+ * (or a timeout passed). Returns whether the thread ran.
+ */
+static bool dp_app_step(struct dp_core *dc)
+{
+	struct uthread *t = dc->thread;
+	const struct stack_ops *ops = stack_instances[dc->sctx.index];
+
+	if (!t) {
+		t = __atomic_exchange_n(&dc->thread_new, NULL, __ATOMIC_ACQUIRE);
+		if (!t)
+			return false;
+		dc->thread = t;
+		t->exec = dp_exec_call;
+		t->core = dc;
+		if (dc->stack_up)
+			ops->ix_attach(&dc->sctx);
+	}
+	if (t->state == UT_DONE || t->app->state != APP_RUNNING) {
+		unsigned reset = dc->stack_up ? ops->ix_detach(&dc->sctx) : 0;
+		if (reset)
+			log_info("app %s: %u connection%s reset on cpu %u", t->app->name, reset,
+				 reset == 1 ? "" : "s", this_cpu()->id);
+		dc->thread = NULL;
+		uthread_release(t);
+		return false;
+	}
+	unsigned n = 0;
+	if (t->state == UT_PARKED && dc->stack_up)
+		n = ops->ix_events(&dc->sctx, t->shared->ev, IX_BATCH_MAX);
+	if (!n && !uthread_due(t, rdtsc()))
+		return false;
+	dc->st.app_runs++;
+	dc->st.app_events += n;
+	uthread_run(t, n);
+	return true;
+}
+
 /* Arms the queue's interrupt and halts, unless a packet slipped in meanwhile. */
 static void dp_sleep(struct dp_core *dc)
 {
@@ -341,6 +414,7 @@ void dataplane_run_here(void)
 	for (;;) {
 		uint64_t t0 = rdtsc();
 		unsigned n = dc->nic->rx_burst(dc->nic, dc->queue, bufs, DP_BATCH_MAX);
+		bool ran = false;
 
 		dc->st.loops++;
 		dc->st.batch[dp_batch_bucket(n)]++;
@@ -355,8 +429,12 @@ void dataplane_run_here(void)
 		if (n) {
 			if (dc->stack_up)
 				dp_drain_imports(dc);
-			dp_process(dc, bufs, n);
-			if (dc->stack_up)
+			dp_process(dc, bufs, n); /* NIC burst -> TCP/IP: event conditions */
+		}
+		if (dc->thread || dc->thread_new)
+			ran = dp_app_step(dc); /* events -> app -> batched calls */
+		if (n || ran) {
+			if (dc->stack_up) /* what the packets and the calls produced leaves now */
 				stack_instances[dc->sctx.index]->poll(&dc->sctx);
 			last_work = rdtsc();
 			dc->st.busy_tsc += last_work - t0;
@@ -396,6 +474,8 @@ static int dp_attach_nic(void)
 			log_err("dataplane: cannot map BAR0 of %02x:%02x.%x", d->bus, d->dev, d->fn);
 			continue;
 		}
+		log_info("dataplane: %02x:%02x.%x registers (BAR0) at %#lx, mapped at %p", d->bus,
+			 d->dev, d->fn, (unsigned long)d->bar[0].addr, bar0);
 		strlcpy(dp_nic.name, dp_drivers[i].name, sizeof(dp_nic.name));
 		if (dp_drivers[i].attach(&dp_nic, bar0) == 0) {
 			dp_pci = d;
@@ -432,6 +512,7 @@ static int dp_setup_core(unsigned cpu, unsigned q, const struct kconfig *cfg)
 		log_err("dataplane: no memory for cpu%u's %u buffers", cpu, DP_POOL_SIZE);
 		return -1;
 	}
+	user_add_rx_region(dc->pool.mem_phys, (uint64_t)DP_POOL_SIZE * MBUF_BUF_SIZE);
 	if (dp_nic.ops->rx_queue_setup(&dp_nic, q, DP_RX_DESC, &dc->pool) ||
 	    dp_nic.ops->tx_queue_setup(&dp_nic, q, DP_TX_DESC)) {
 		log_err("dataplane: queue %u set-up failed", q);
@@ -531,6 +612,24 @@ int dataplane_move_group(unsigned group, unsigned to_queue)
 	return 0;
 }
 
+unsigned dataplane_app_cpus(unsigned *cpus)
+{
+	for (unsigned q = 0; q < dp_ncores; q++)
+		cpus[q] = dp_queue_cpu[q];
+	return dp_ncores;
+}
+
+void dataplane_host_thread(unsigned cpu, struct uthread *t)
+{
+	__atomic_store_n(&dp_cores[cpu].thread_new, t, __ATOMIC_RELEASE);
+	dp_wake(cpu);
+}
+
+const uint8_t *dataplane_owner_table(void)
+{
+	return dp_owner;
+}
+
 bool dataplane_on_mgmt_core(void)
 {
 	return dp_mgmt_runs_dp;
@@ -591,6 +690,7 @@ void dataplane_print_stats(void)
 
 void dataplane_mgmt_tick(void)
 {
+	apps_tick();
 	/* migrate_test=MS (a test hook): every MS ms, 16 flow groups move to the next core. */
 	if (dp_migrate_ms && dp_ncores > 1 && time_uptime_us() >= dp_next_migrate_us) {
 		dp_next_migrate_us = time_uptime_us() + dp_migrate_ms * 1000ULL;

@@ -28,6 +28,17 @@ int dataplane_init(const struct kconfig *cfg);
  */
 int dataplane_move_group(unsigned group, unsigned to_queue);
 
+/* The CPUs that run an app's threads (the dataplane cores, by queue). Returns how many. */
+unsigned dataplane_app_cpus(unsigned *cpus);
+
+/* Hands thread t to the dataplane core cpu, which runs it in its loop from now on. */
+struct uthread;
+void dataplane_host_thread(unsigned cpu, struct uthread *t);
+
+/* Which queue owns each flow group (RSS bucket): NIC_RETA_SIZE entries. */
+#include <stdint.h>
+const uint8_t *dataplane_owner_table(void);
+
 /* Whether the management core runs a dataplane loop itself (no other CPU to run it). */
 bool dataplane_on_mgmt_core(void);
 

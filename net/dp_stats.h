@@ -16,10 +16,15 @@
 	X(rx_not_for_us)     /* well-formed but another host's, or a protocol we do not serve */ \
 	X(arp_replies)                                                                         \
 	X(icmp_echo_replies)                                                                   \
-	X(tcp_accepted)	     /* connections the echo service (later: the app) accepted */     \
+	X(tcp_accepted)	     /* connections handed to the app (knocks) */                      \
 	X(tcp_refused)	     /* connections refused for lack of memory */                      \
 	X(tcp_syn_evicted)   /* half-open connections dropped for newer SYNs (SYN flood) */   \
-	X(udp_echoed)                                                                          \
+	X(tcp_reset_app)     /* connections reset because their app stopped */                 \
+	X(rx_copied)	     /* received pieces copied for the app (not in an NIC buffer) */   \
+	X(app_runs)	     /* times the app thread ran (one batch each) */                   \
+	X(app_events)	     /* event conditions handed to the app */                          \
+	X(app_calls)	     /* batched calls the app made */                                  \
+	X(app_call_errors)   /* of those, calls that failed */                                 \
 	X(rx_handed_off)     /* packets of another core's flows, lent to that core */          \
 	X(rx_handed_in)	     /* packets of our flows that arrived on another core */           \
 	X(rx_handoff_drops)  /* hand-offs dropped: the owner's ring was full */                \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the host unit tests given as arguments (cmocka programs, under valgrind),
-# then the QEMU end-to-end tests. Ends with "N passed, N failed"; exits 1 on any failure.
+# the protocol fuzzer (bounded time), then the QEMU end-to-end tests. Ends with
+# "N passed, N failed"; exits 1 on any failure.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,16 @@ for t in "$@"; do
 	echo "unit $name: $p passed, $f failed"
 	pass=$((pass + p)) fail=$((fail + f))
 done
+
+# The management protocol parser under libFuzzer, for a bounded time (tests/fuzz/run.sh).
+fout=$(tests/fuzz/run.sh)
+echo "$fout"
+fline=$(tail -n 1 <<<"$fout")
+if [[ $fline =~ ^fuzz\ [a-z]+:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+	pass=$((pass + BASH_REMATCH[1])) fail=$((fail + BASH_REMATCH[2]))
+else
+	fail=$((fail + 1))
+fi
 
 qout=$(mktemp)
 /usr/bin/python3 tests/qemu/run_tests.py | tee "$qout"

@@ -23,6 +23,9 @@ NEEDS=(
   "valgrind:valgrind"
   "gdb:gdb"
   "/usr/bin/python3:python3"
+  "dpkg-source:dpkg-dev"
+  "clang:clang"
+  "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )
 
 missing=()

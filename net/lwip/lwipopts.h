@@ -31,7 +31,7 @@
 /* Memory: lwIP's own heap and pools, in each instance's .bss. */
 #define MEM_ALIGNMENT 8
 #define MEM_SIZE (1024 * 1024)
-#define MEMP_NUM_PBUF 2048
+#define MEMP_NUM_PBUF 8192 /* zero-copy sends: one per piece of app memory queued */
 #define MEMP_NUM_UDP_PCB 8
 #define MEMP_NUM_TCP_PCB 1200
 #define MEMP_NUM_TCP_PCB_LISTEN 16

@@ -7,8 +7,21 @@
 #include "kernel/lib/string.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
-#include "net/stack/echo.h"
+#include "net/dataplane.h"
+#include "net/stack/ixconn.h"
 #include "net/stack/stack.h"
+
+/* Frees an export, with any received buffers it still carries. */
+static void export_free(struct stack_conn_export *e)
+{
+	while (e->ix_rx) {
+		struct mbuf *m = e->ix_rx;
+		e->ix_rx = m->next;
+		m->next = NULL;
+		dataplane_rx_buf_done(m);
+	}
+	kfree(e);
+}
 
 /* Copies a segment list's payload (in sequence order) to dst; returns the bytes written. */
 static uint32_t segs_copy(struct tcp_seg *seg, uint8_t *dst, bool *fin)
@@ -29,10 +42,9 @@ static uint32_t segs_copy(struct tcp_seg *seg, uint8_t *dst, bool *fin)
 
 static struct stack_conn_export *conn_export(struct tcp_pcb *pcb)
 {
-	bool fin = false, closing = false;
+	bool fin = false;
 	uint32_t data = segs_copy(pcb->unacked, NULL, &fin) + segs_copy(pcb->unsent, NULL, &fin);
-	unsigned app = echo_export(pcb, NULL, 0, &closing);
-	struct stack_conn_export *e = kmalloc(sizeof(*e) + data + app);
+	struct stack_conn_export *e = kmalloc(sizeof(*e) + data);
 
 	if (!e)
 		return NULL;
@@ -60,10 +72,7 @@ static struct stack_conn_export *conn_export(struct tcp_pcb *pcb)
 	e->data_len = segs_copy(pcb->unacked, e->bytes, &fin);
 	e->data_len += segs_copy(pcb->unsent, e->bytes + e->data_len, &fin);
 	e->fin_queued = fin || (pcb->flags & TF_FIN);
-	e->app_len = app ? echo_export(pcb, e->bytes + e->data_len, app, &closing) : 0;
-	if (!app)
-		echo_export(pcb, NULL, 1, &closing); /* detach the (empty) app state all the same */
-	e->app_closing = closing;
+	ixconn_export(pcb, e);
 	return e;
 }
 
@@ -80,10 +89,12 @@ unsigned stack_export_group(struct stack_ctx *ctx, unsigned group,
 				     pcb->remote_port, pcb->local_port) != group)
 			continue;
 		struct stack_conn_export *e = conn_export(pcb);
-		if (!e)
+		if (!e) {
 			ctx->st->conns_lost++;
+			ixconn_lost(pcb); /* the app hears it is dead */
+		}
 		tcp_err(pcb, NULL);
-		tcp_abandon(pcb, 0); /* gone from here, without a word to the peer */
+		tcp_abandon(pcb, !e); /* gone from here, without a word to the peer (unless lost) */
 		if (e) {
 			emit(e, arg);
 			n++;
@@ -109,14 +120,14 @@ static int import_half_open(struct stack_ctx *ctx, struct tcp_pcb *pcb,
 	if (!l || tcp_enqueue_flags(pcb, TCP_SYN | TCP_ACK) != ERR_OK) {
 		ctx->st->conns_lost++;
 		tcp_abort(pcb);
-		kfree(e);
+		export_free(e);
 		return -1;
 	}
 	l->accepts_pending++;
 	tcp_set_flags(pcb, TF_BACKLOGPEND);
 	tcp_output(pcb);
 	ctx->st->conns_imported++;
-	kfree(e);
+	export_free(e);
 	return 0;
 }
 
@@ -126,7 +137,7 @@ int stack_import_conn(struct stack_ctx *ctx, struct stack_conn_export *e)
 
 	if (!pcb) {
 		ctx->st->conns_lost++;
-		kfree(e);
+		export_free(e);
 		return -1;
 	}
 	ip_addr_set_ip4_u32(&pcb->local_ip, e->local_ip);
@@ -168,17 +179,17 @@ int stack_import_conn(struct stack_ctx *ctx, struct stack_conn_export *e)
 	}
 	if (off < e->data_len ||
 	    (e->fin_queued && tcp_enqueue_flags(pcb, TCP_FIN) != ERR_OK) ||
-	    echo_adopt(pcb, e->bytes + e->data_len, e->app_len, e->app_closing)) {
+	    ixconn_adopt(pcb, e)) {
 		/* A stream with a hole is worse than a reset: tell the peer. */
 		ctx->st->conns_lost++;
 		tcp_abort(pcb);
-		kfree(e);
+		export_free(e);
 		return -1;
 	}
 	if (e->fin_queued)
 		tcp_set_flags(pcb, TF_FIN);
 	tcp_output(pcb);
 	ctx->st->conns_imported++;
-	kfree(e);
+	export_free(e);
 	return 0;
 }

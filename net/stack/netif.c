@@ -17,7 +17,7 @@
 #include "lwip/tcp.h"
 #include "lwip/priv/tcp_priv.h"
 #include "netif/ethernet.h"
-#include "net/stack/echo.h"
+#include "net/stack/ixconn.h"
 #include "net/dataplane.h"
 #include "net/stack/stack.h"
 #include "net/timerwheel.h"
@@ -56,8 +56,31 @@ static void rx_pbuf_free(struct pbuf *p)
 {
 	struct rx_pbuf *rp = (struct rx_pbuf *)p;
 
-	dataplane_rx_buf_done(rp->m); /* it may be another core's, lent for a flow we own */
+	if (rp->m) /* NULL: the app has it now (stack_rx_pbuf_take) */
+		dataplane_rx_buf_done(rp->m); /* it may be another core's, lent for a flow we own */
 	LWIP_MEMPOOL_FREE(RX_PBUF, rp);
+}
+
+bool stack_rx_pbuf_owns(const struct pbuf *p)
+{
+	const struct rx_pbuf *rp = (const struct rx_pbuf *)p;
+
+	return (p->flags & PBUF_FLAG_IS_CUSTOM) && rp->pc.custom_free_function == rx_pbuf_free &&
+	       p->ref == 1 && rp->m;
+}
+
+struct mbuf *stack_rx_pbuf_take(struct pbuf *p)
+{
+	struct rx_pbuf *rp = (struct rx_pbuf *)p;
+	struct mbuf *m;
+
+	if (!stack_rx_pbuf_owns(p))
+		return NULL;
+	m = rp->m;
+	rp->m = NULL;
+	m->data = p->payload;
+	m->len = p->len;
+	return m;
 }
 
 static void stack_flush(struct stack_ctx *ctx)
@@ -212,7 +235,8 @@ static int stack_init(struct stack_ctx *ctx)
 	NETIF_SET_CHECKSUM_CTRL(&stack_netif, STACK_CHECKSUMS);
 	netif_set_default(&stack_netif);
 	netif_set_up(&stack_netif);
-	return echo_init(ctx);
+	ixconn_init(ctx);
+	return 0;
 }
 
 void stack_syn_make_room(struct stack_ctx *ctx, const uint8_t *f, uint16_t len);
@@ -284,6 +308,43 @@ unsigned stack_export_group(struct stack_ctx *ctx, unsigned group,
 			    void (*emit)(struct stack_conn_export *e, void *arg), void *arg);
 int stack_import_conn(struct stack_ctx *ctx, struct stack_conn_export *e);
 
+static void stack_ix_attach(struct stack_ctx *ctx)
+{
+	(void)ctx;
+	ixconn_attach();
+}
+
+static unsigned stack_ix_detach(struct stack_ctx *ctx)
+{
+	unsigned n = ixconn_detach();
+
+	/* The resets go out now, and the NIC lets go of every page of the app before the
+	 * management core frees them (bounded: a stuck ring must not hang the core). */
+	stack_poll(ctx);
+	for (unsigned i = 0; i < 100000 && stack_tx_inflight; i++)
+		ctx->nic->tx_burst(ctx->nic, ctx->queue, NULL, 0);
+	return n;
+}
+
+static int64_t stack_ix_exec(struct stack_ctx *ctx, const struct ix_call *call,
+			     ixcall_lookup_fn lookup, void *arg)
+{
+	(void)ctx;
+	return ixconn_exec(call, lookup, arg);
+}
+
+static unsigned stack_ix_events(struct stack_ctx *ctx, struct ix_event *ev, unsigned max)
+{
+	(void)ctx;
+	return ixconn_events(ev, max);
+}
+
+static bool stack_ix_pending(struct stack_ctx *ctx)
+{
+	(void)ctx;
+	return ixconn_pending();
+}
+
 const struct stack_ops stack_ops = {
 	.init = stack_init,
 	.input = stack_input,
@@ -291,4 +352,9 @@ const struct stack_ops stack_ops = {
 	.stats = stack_stats,
 	.export_group = stack_export_group,
 	.import_conn = stack_import_conn,
+	.ix_attach = stack_ix_attach,
+	.ix_detach = stack_ix_detach,
+	.ix_exec = stack_ix_exec,
+	.ix_events = stack_ix_events,
+	.ix_pending = stack_ix_pending,
 };

@@ -23,3 +23,5 @@ UNIT_TESTS += rss
 unit_rss_SRCS := net/rss.c net/toeplitz.c
 UNIT_TESTS += timerwheel
 unit_timerwheel_SRCS := net/timerwheel.c
+UNIT_TESTS += ixcall
+unit_ixcall_SRCS := kernel/ixcall.c

@@ -6,6 +6,7 @@
 #define SYS_EXIT 2  /* exit(status) */
 #define SYS_BRK 3   /* brk(addr): moves the heap's end to addr (0: just asks); returns the end */
 #define SYS_CLOCK 4 /* clock(): nanoseconds since boot */
+/* 5 (SYS_IX_RUN) and 6 (SYS_THREAD_EXIT): user/libix/ix_abi.h */
 
 static inline long sys3(long n, long a, long b, long c)
 {
@@ -22,6 +23,14 @@ static inline long sys_write(int fd, const void *buf, unsigned long len)
 static inline __attribute__((noreturn)) void sys_exit(int status)
 {
 	sys3(SYS_EXIT, status, 0, 0);
+	for (;;)
+		;
+}
+
+/* Ends this thread only; the app's other threads go on. */
+static inline __attribute__((noreturn)) void sys_thread_exit(void)
+{
+	sys3(6, 0, 0, 0);
 	for (;;)
 		;
 }

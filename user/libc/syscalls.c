@@ -9,7 +9,11 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <reent.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include "user/apps/sys.h"
+#include "user/libix/ix_abi.h"
 
 #undef errno
 extern int errno;
@@ -104,4 +108,46 @@ void _init(void)
 
 void _fini(void)
 {
+}
+
+/*
+ * newlib's malloc takes this lock around its heap (the app's threads run on several cores
+ * at once). A recursive spinlock; the owner is the thread, known from its stack.
+ */
+static volatile int malloc_owner = -1;
+static int malloc_depth;
+
+static int thread_index(void)
+{
+	return (int)((IX_STACK_TOP - (uint64_t)__builtin_frame_address(0)) / IX_STACK_STRIDE);
+}
+
+void __malloc_lock(struct _reent *r)
+{
+	int me = thread_index(), free_ = -1;
+
+	(void)r;
+	if (malloc_owner == me) {
+		malloc_depth++;
+		return;
+	}
+	for (unsigned spins = 0;
+	     !__atomic_compare_exchange_n(&malloc_owner, &free_, me, false, __ATOMIC_ACQUIRE,
+					  __ATOMIC_RELAXED);
+	     spins++) {
+		free_ = -1;
+		__asm__ volatile("pause");
+		/* The holder's core may be slow to give it back (an emulated CPU descheduled):
+		 * entering the kernel now and then keeps this wait within the time budget. */
+		if ((spins & 1023) == 1023)
+			sys3(SYS_CLOCK, 0, 0, 0);
+	}
+	malloc_depth = 1;
+}
+
+void __malloc_unlock(struct _reent *r)
+{
+	(void)r;
+	if (--malloc_depth == 0)
+		__atomic_store_n(&malloc_owner, -1, __ATOMIC_RELEASE);
 }

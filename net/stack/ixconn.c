@@ -1,0 +1,677 @@
+/*
+ * The kernel half of libix for one stack instance: TCP connections as the app sees them
+ * (handles, cookies), the batched calls it makes, and the event conditions it is given
+ * (user/libix/ix_abi.h). Runs on the instance's core only, so nothing here takes a lock.
+ *
+ * Zero copy both ways. Received payload stays in the NIC buffer it arrived in: the recv
+ * callback takes the buffer out of lwIP's pbuf and keeps it on the connection until the app
+ * says recv_done; the app reads it through the read-only mapping of the packet pools.
+ * sendv hands lwIP the app's own pages (through the kernel's direct map), so the NIC
+ * gathers the payload straight from app memory; `sent` tells the app when it is acknowledged.
+ * The receive window opens only as the app finishes with what it got (explicit flow control).
+ */
+#include "kernel/ixcall.h"
+#include "kernel/lib/string.h"
+#include "kernel/log.h"
+#include "kernel/paging.h"
+#include "kernel/percpu.h"
+#include "kernel/user.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+#include "net/dataplane.h"
+#include "net/rss.h"
+#include "drivers/nic.h"
+#include "net/stack/ixconn.h"
+
+#define IXC_MAX MEMP_NUM_TCP_PCB
+#define IXC_LISTEN_MAX 8
+
+enum { IXC_FREE, IXC_KNOCK, IXC_OPEN, IXC_CONNECTING, IXC_DEAD };
+
+#define EV_KNOCK 0x01
+#define EV_CONNECTED 0x02
+#define EV_MOVED 0x04
+#define EV_SENT 0x08
+#define EV_DEAD 0x10
+
+struct ixconn {
+	struct tcp_pcb *pcb;  /* NULL once lwIP has freed it */
+	uint64_t cookie;
+	uint32_t gen;	      /* bumped on every free: stale handles do not match */
+	uint8_t state;
+	uint8_t ev;	      /* EV_* waiting to be reported */
+	bool eof;	      /* the peer closed its side... */
+	bool eof_told;	      /* ...and the app was told */
+	bool dirty;	      /* on the dirty list */
+	int32_t status;	      /* for connected and dead */
+	uint32_t sent;	      /* acknowledged bytes not reported yet */
+	struct mbuf *rx_head, *rx_tail; /* received, not released by recv_done */
+	struct mbuf *rx_untold;		/* the first buffer the app has not been told of */
+	struct ixconn *next;		/* dirty list, or free list */
+};
+
+static struct ixconn ixc[IXC_MAX];
+static struct ixconn *ixc_free_list, *ixc_dirty_head, *ixc_dirty_tail;
+static struct tcp_pcb *ixc_listeners[IXC_LISTEN_MAX];
+static struct stack_ctx *ixc_ctx;
+static bool ixc_attached;
+
+void ixconn_init(struct stack_ctx *ctx)
+{
+	ixc_ctx = ctx;
+	for (int i = IXC_MAX - 1; i >= 0; i--) {
+		ixc[i].next = ixc_free_list;
+		ixc_free_list = &ixc[i];
+	}
+}
+
+static uint64_t ixc_handle(const struct ixconn *c)
+{
+	return (uint64_t)c->gen << 32 | (uint64_t)(c - ixc);
+}
+
+static struct ixconn *ixc_lookup(uint64_t handle)
+{
+	uint32_t i = (uint32_t)handle;
+
+	if (i >= IXC_MAX || ixc[i].gen != (uint32_t)(handle >> 32) || ixc[i].state == IXC_FREE)
+		return NULL;
+	return &ixc[i];
+}
+
+static struct ixconn *ixc_alloc(void)
+{
+	struct ixconn *c = ixc_free_list;
+
+	if (!c)
+		return NULL;
+	ixc_free_list = c->next;
+	uint32_t gen = c->gen;
+	*c = (struct ixconn){.gen = gen};
+	return c;
+}
+
+static void ixc_mark(struct ixconn *c, uint8_t ev)
+{
+	c->ev |= ev;
+	if (c->dirty)
+		return;
+	c->dirty = true;
+	c->next = NULL;
+	if (ixc_dirty_tail)
+		ixc_dirty_tail->next = c;
+	else
+		ixc_dirty_head = c;
+	ixc_dirty_tail = c;
+}
+
+static void ixc_rx_release_all(struct ixconn *c)
+{
+	while (c->rx_head) {
+		struct mbuf *m = c->rx_head;
+		c->rx_head = m->next;
+		m->next = NULL;
+		dataplane_rx_buf_done(m);
+	}
+	c->rx_tail = c->rx_untold = NULL;
+}
+
+static void ixc_unhook(struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+}
+
+/* Gives c back (its handle goes stale). It must not be on the dirty list. */
+static void ixc_free(struct ixconn *c)
+{
+	ixc_rx_release_all(c);
+	c->state = IXC_FREE;
+	c->gen++;
+	c->next = ixc_free_list;
+	ixc_free_list = c;
+}
+
+/* Drops c from the dirty list (walks it: only close and detach need this). */
+static void ixc_undirty(struct ixconn *c)
+{
+	struct ixconn **pp = &ixc_dirty_head, *prev = NULL;
+
+	if (!c->dirty)
+		return;
+	while (*pp && *pp != c) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (*pp)
+		*pp = c->next;
+	if (ixc_dirty_tail == c)
+		ixc_dirty_tail = prev;
+	c->dirty = false;
+}
+
+/* Appends one buffer (payload at data, len bytes) to c's receive queue. */
+static void ixc_rx_append(struct ixconn *c, struct mbuf *m)
+{
+	m->next = NULL;
+	if (c->rx_tail)
+		c->rx_tail->next = m;
+	else
+		c->rx_head = m;
+	c->rx_tail = m;
+	if (!c->rx_untold)
+		c->rx_untold = m;
+}
+
+static err_t ixc_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct ixconn *c = arg;
+	unsigned copies = 0;
+
+	(void)pcb;
+	if (!c || err != ERR_OK) {
+		if (p)
+			pbuf_free(p);
+		return ERR_OK;
+	}
+	if (!p) {
+		c->eof = true;
+		ixc_mark(c, 0);
+		return ERR_OK;
+	}
+	/* Pieces not in an NIC buffer (rare: migrated data) are copied into one; count first,
+	 * so a shortage refuses the whole chain (lwIP offers it again) rather than a part. */
+	for (struct pbuf *q = p; q; q = q->next)
+		if (q->len && !stack_rx_pbuf_owns(q))
+			copies += (q->len + MBUF_DATA_ROOM - 1) / MBUF_DATA_ROOM;
+	if (copies > ixc_ctx->pool->avail)
+		return ERR_MEM;
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (!q->len)
+			continue;
+		struct mbuf *m = stack_rx_pbuf_take(q);
+		if (m) {
+			ixc_rx_append(c, m);
+			continue;
+		}
+		for (u16_t off = 0; off < q->len;) {
+			m = mbuf_alloc(ixc_ctx->pool);
+			u16_t n = (u16_t)LWIP_MIN(q->len - off, MBUF_DATA_ROOM);
+			memcpy(m->data, (uint8_t *)q->payload + off, n);
+			m->len = n;
+			off = (u16_t)(off + n);
+			ixc_ctx->st->rx_copied++;
+			ixc_rx_append(c, m);
+		}
+	}
+	pbuf_free(p); /* the wrappers only: the buffers are ours now */
+	ixc_mark(c, 0);
+	return ERR_OK;
+}
+
+static err_t ixc_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct ixconn *c = arg;
+
+	(void)pcb;
+	if (c) {
+		c->sent += len;
+		ixc_mark(c, EV_SENT);
+	}
+	return ERR_OK;
+}
+
+static int32_t ixc_err_status(err_t err)
+{
+	return err == ERR_RST ? -IX_ECONNRESET : err == ERR_ABRT ? -IX_ECONNABORTED : -IX_ECONNRESET;
+}
+
+static void ixc_err_cb(void *arg, err_t err)
+{
+	struct ixconn *c = arg;
+
+	if (!c)
+		return;
+	c->pcb = NULL; /* lwIP has freed it */
+	if (c->state == IXC_CONNECTING) {
+		c->state = IXC_DEAD;
+		c->status = err == ERR_RST ? -IX_ECONNREFUSED : -IX_ETIMEDOUT;
+		ixc_mark(c, EV_CONNECTED);
+		return;
+	}
+	if (c->state == IXC_KNOCK && (c->ev & EV_KNOCK)) {
+		/* The app never heard of it: forget it quietly. */
+		ixc_undirty(c);
+		ixc_free(c);
+		return;
+	}
+	c->state = IXC_DEAD;
+	c->status = ixc_err_status(err);
+	ixc_mark(c, EV_DEAD);
+}
+
+static void ixc_hook(struct ixconn *c, struct tcp_pcb *pcb)
+{
+	c->pcb = pcb;
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, ixc_recv_cb);
+	tcp_sent(pcb, ixc_sent_cb);
+	tcp_err(pcb, ixc_err_cb);
+}
+
+static err_t ixc_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct ixconn *c;
+
+	(void)arg;
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	if (!ixc_attached || !(c = ixc_alloc())) {
+		ixc_ctx->st->tcp_refused++;
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	c->state = IXC_KNOCK;
+	ixc_hook(c, pcb);
+	ixc_mark(c, EV_KNOCK);
+	ixc_ctx->st->tcp_accepted++;
+	return ERR_OK;
+}
+
+static err_t ixc_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct ixconn *c = arg;
+
+	(void)pcb;
+	if (c) {
+		c->state = IXC_OPEN;
+		c->status = err == ERR_OK ? 0 : -IX_ECONNREFUSED;
+		ixc_mark(c, EV_CONNECTED);
+	}
+	return ERR_OK;
+}
+
+static int64_t ixc_listen(uint16_t port)
+{
+	unsigned free_slot = IXC_LISTEN_MAX;
+
+	if (port == 0)
+		return -IX_EINVAL;
+	for (unsigned i = 0; i < IXC_LISTEN_MAX; i++) {
+		if (ixc_listeners[i] && ixc_listeners[i]->local_port == port)
+			return 0; /* another thread of the app asked already */
+		if (!ixc_listeners[i] && free_slot == IXC_LISTEN_MAX)
+			free_slot = i;
+	}
+	if (free_slot == IXC_LISTEN_MAX)
+		return -IX_ENOMEM;
+	struct tcp_pcb *pcb = tcp_new();
+	if (!pcb)
+		return -IX_ENOMEM;
+	if (tcp_bind(pcb, IP_ADDR_ANY, port) != ERR_OK) {
+		tcp_abort(pcb);
+		return -IX_EADDRINUSE;
+	}
+	struct tcp_pcb *l = tcp_listen(pcb);
+	if (!l) {
+		tcp_abort(pcb);
+		return -IX_ENOMEM;
+	}
+	tcp_accept(l, ixc_accept_cb);
+	ixc_listeners[free_slot] = l;
+	log_info("app %s: listening on TCP port %u on cpu %u", this_cpu()->app->name, port,
+		 this_cpu()->id);
+	return 0;
+}
+
+static int ixc_port_in_use(uint16_t port, void *arg)
+{
+	(void)arg;
+	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		if (p->local_port == port)
+			return 1;
+	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+		if (p->local_port == port)
+			return 1;
+	for (struct tcp_pcb_listen *p = tcp_listen_pcbs.listen_pcbs; p; p = p->next)
+		if (p->local_port == port)
+			return 1;
+	return 0;
+}
+
+static int64_t ixc_connect(uint64_t cookie, uint32_t addr, uint16_t port)
+{
+	struct ixconn *c;
+	ip_addr_t remote;
+
+	if (!addr || !port)
+		return -IX_EINVAL;
+	/* A local port whose replies the NIC steers to this core (flow consistency). */
+	uint16_t lport = rss_pick_port(nic_rss_default_key, dataplane_owner_table(), ixc_ctx->ip,
+				       addr, port, ixc_ctx->queue, (uint16_t)stack_rand(),
+				       ixc_port_in_use, NULL);
+	if (!lport)
+		return -IX_EADDRINUSE;
+	if (!(c = ixc_alloc()))
+		return -IX_ENOMEM;
+	struct tcp_pcb *pcb = tcp_new();
+	if (!pcb) {
+		ixc_free(c);
+		return -IX_ENOMEM;
+	}
+	c->cookie = cookie;
+	c->state = IXC_CONNECTING;
+	ixc_hook(c, pcb);
+	ip_addr_set_ip4_u32(&remote, lwip_htonl(addr));
+	if (tcp_bind(pcb, IP_ADDR_ANY, lport) != ERR_OK ||
+	    tcp_connect(pcb, &remote, port, ixc_connected_cb) != ERR_OK) {
+		ixc_unhook(pcb);
+		tcp_abort(pcb);
+		ixc_free(c);
+		return -IX_ENOMEM;
+	}
+	return (int64_t)ixc_handle(c);
+}
+
+static int64_t ixc_sendv(struct ixconn *c, const struct ix_call *call, ixcall_lookup_fn lookup,
+			 void *arg)
+{
+	struct ixcall_piece pieces[16];
+	uint64_t bytes, done = 0;
+
+	if (c->state != IXC_OPEN || !c->pcb)
+		return c->state == IXC_DEAD ? c->status : -IX_ENOTCONN;
+	uint64_t room = tcp_sndbuf(c->pcb);
+	int n = ixcall_map_iov(call, room, pieces, 16, &bytes, lookup, arg);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		/* No copy: lwIP keeps pointers to the app's pages (through the direct map) until
+		 * the bytes are acknowledged; the NIC gathers them from there. */
+		u8_t flags = i + 1 < n ? TCP_WRITE_FLAG_MORE : 0;
+		if (tcp_write(c->pcb, phys_to_virt(pieces[i].phys), (u16_t)pieces[i].len, flags) !=
+		    ERR_OK)
+			break;
+		done += pieces[i].len;
+	}
+	if (done)
+		tcp_output(c->pcb);
+	return (int64_t)done;
+}
+
+static int64_t ixc_recv_done(struct ixconn *c, uint64_t bytes)
+{
+	uint64_t left = bytes;
+
+	while (left && c->rx_head && c->rx_head != c->rx_untold) {
+		struct mbuf *m = c->rx_head;
+		if (left < m->len) {
+			m->data += left;
+			m->len = (uint16_t)(m->len - left);
+			left = 0;
+			break;
+		}
+		left -= m->len;
+		c->rx_head = m->next;
+		if (!c->rx_head)
+			c->rx_tail = NULL;
+		m->next = NULL;
+		dataplane_rx_buf_done(m);
+	}
+	uint64_t done = bytes - left;
+	/* The window opens by what the app has finished with. */
+	for (uint64_t w = done; c->pcb && w;) {
+		u16_t n = (u16_t)LWIP_MIN(w, 0xffff);
+		tcp_recved(c->pcb, n);
+		w -= n;
+	}
+	return left ? -IX_EINVAL : 0;
+}
+
+static int64_t ixc_close(struct ixconn *c)
+{
+	if (c->pcb) {
+		struct tcp_pcb *pcb = c->pcb;
+		ixc_unhook(pcb);
+		/* What is queued still goes out, then the FIN; lwIP frees the pcb in the end. */
+		if (tcp_close(pcb) != ERR_OK)
+			tcp_abort(pcb);
+	}
+	ixc_undirty(c);
+	ixc_free(c);
+	return 0;
+}
+
+int64_t ixconn_exec(const struct ix_call *call, ixcall_lookup_fn lookup, void *arg)
+{
+	struct ixconn *c = NULL;
+
+	switch (call->op) {
+	case IX_OP_LISTEN:
+		return ixc_listen(call->port);
+	case IX_OP_CONNECT:
+		return ixc_connect(call->cookie, call->addr, call->port);
+	default:
+		break;
+	}
+	if (!(c = ixc_lookup(call->handle)))
+		return -IX_EBADF;
+	switch (call->op) {
+	case IX_OP_ACCEPT:
+		if (c->state == IXC_DEAD)
+			return c->status;
+		if (c->state != IXC_KNOCK)
+			return -IX_EINVAL;
+		c->state = IXC_OPEN;
+		c->cookie = call->cookie;
+		if (c->rx_untold || c->eof)
+			ixc_mark(c, 0); /* data that came before the accept */
+		return 0;
+	case IX_OP_SENDV:
+		return ixc_sendv(c, call, lookup, arg);
+	case IX_OP_RECV_DONE:
+		return ixc_recv_done(c, call->bytes);
+	case IX_OP_CLOSE:
+		return ixc_close(c);
+	default:
+		return -IX_EINVAL;
+	}
+}
+
+static uint64_t ixc_user_addr(const void *p)
+{
+	return IX_RXMAP_BASE + virt_to_phys(p);
+}
+
+/* Writes c's pending events (at most max); returns how many, and whether c is done. */
+static unsigned ixc_emit(struct ixconn *c, struct ix_event *ev, unsigned max, bool *done)
+{
+	unsigned n = 0;
+
+	*done = false;
+	if (c->ev & EV_KNOCK) {
+		if (n == max)
+			return n;
+		ip4_addr_t *ra = ip_2_ip4(&c->pcb->remote_ip);
+		ev[n++] = (struct ix_event){.type = IX_EV_KNOCK, .handle = ixc_handle(c),
+					    .addr = lwip_ntohl(ip4_addr_get_u32(ra)),
+					    .port = c->pcb->remote_port};
+		c->ev &= (uint8_t)~EV_KNOCK;
+	}
+	if (c->state == IXC_KNOCK) {
+		*done = true; /* nothing more until the app accepts */
+		return n;
+	}
+	if (c->ev & EV_CONNECTED) {
+		if (n == max)
+			return n;
+		ev[n++] = (struct ix_event){.type = IX_EV_CONNECTED, .cookie = c->cookie,
+					    .handle = ixc_handle(c), .status = c->status};
+		c->ev &= (uint8_t)~EV_CONNECTED;
+	}
+	if (c->ev & EV_MOVED) {
+		if (n == max)
+			return n;
+		ev[n++] = (struct ix_event){.type = IX_EV_MOVED, .cookie = c->cookie,
+					    .handle = ixc_handle(c)};
+		c->ev &= (uint8_t)~EV_MOVED;
+	}
+	for (; c->rx_untold; c->rx_untold = c->rx_untold->next) {
+		if (n == max)
+			return n;
+		ev[n++] = (struct ix_event){.type = IX_EV_RECV, .cookie = c->cookie,
+					    .addr = ixc_user_addr(c->rx_untold->data),
+					    .len = c->rx_untold->len};
+	}
+	if (c->eof && !c->eof_told) {
+		if (n == max)
+			return n;
+		ev[n++] = (struct ix_event){.type = IX_EV_RECV, .cookie = c->cookie};
+		c->eof_told = true;
+	}
+	if (c->ev & EV_SENT) {
+		if (n == max)
+			return n;
+		ev[n++] = (struct ix_event){.type = IX_EV_SENT, .cookie = c->cookie, .len = c->sent,
+					    .window = c->pcb ? tcp_sndbuf(c->pcb) : 0};
+		c->sent = 0;
+		c->ev &= (uint8_t)~EV_SENT;
+	}
+	if (c->ev & EV_DEAD) {
+		if (n == max)
+			return n;
+		ev[n++] = (struct ix_event){.type = IX_EV_DEAD, .cookie = c->cookie,
+					    .status = c->status};
+		c->ev &= (uint8_t)~EV_DEAD;
+	}
+	*done = true;
+	return n;
+}
+
+unsigned ixconn_events(struct ix_event *ev, unsigned max)
+{
+	unsigned n = 0;
+
+	while (ixc_dirty_head && n < max) {
+		struct ixconn *c = ixc_dirty_head;
+		bool done;
+		n += ixc_emit(c, ev + n, max - n, &done);
+		if (!done)
+			break;
+		ixc_dirty_head = c->next;
+		if (!ixc_dirty_head)
+			ixc_dirty_tail = NULL;
+		c->dirty = false;
+	}
+	return n;
+}
+
+bool ixconn_pending(void)
+{
+	return ixc_dirty_head != NULL;
+}
+
+void ixconn_attach(void)
+{
+	ixc_attached = true;
+}
+
+unsigned ixconn_detach(void)
+{
+	unsigned reset = 0;
+
+	ixc_attached = false;
+	for (unsigned i = 0; i < IXC_LISTEN_MAX; i++) {
+		if (ixc_listeners[i] && tcp_close(ixc_listeners[i]) != ERR_OK)
+			tcp_abort(ixc_listeners[i]);
+		ixc_listeners[i] = NULL;
+	}
+	ixc_dirty_head = ixc_dirty_tail = NULL;
+	for (unsigned i = 0; i < IXC_MAX; i++) {
+		struct ixconn *c = &ixc[i];
+		if (c->state == IXC_FREE)
+			continue;
+		c->dirty = false;
+		if (c->pcb) {
+			ixc_unhook(c->pcb);
+			tcp_abort(c->pcb); /* the app is gone: the peer gets a reset */
+			reset++;
+		}
+		ixc_free(c);
+	}
+	ixc_ctx->st->tcp_reset_app += reset;
+	return reset;
+}
+
+void ixconn_export(struct tcp_pcb *pcb, struct stack_conn_export *e)
+{
+	struct ixconn *c = pcb->callback_arg;
+
+	e->ix_state = e->ix_eof = e->ix_eof_told = 0;
+	e->ix_sent = 0;
+	e->ix_cookie = 0;
+	e->ix_rx = e->ix_rx_untold = NULL;
+	if (!c)
+		return;
+	ixc_unhook(pcb);
+	e->ix_state = c->state;
+	e->ix_cookie = c->cookie;
+	e->ix_sent = c->sent;
+	e->ix_eof = c->eof;
+	e->ix_eof_told = c->eof_told;
+	e->ix_rx = c->rx_head; /* the buffers travel with it: the app may be reading them */
+	e->ix_rx_untold = c->rx_untold;
+	c->rx_head = c->rx_tail = c->rx_untold = NULL;
+	ixc_undirty(c);
+	ixc_free(c);
+}
+
+void ixconn_lost(struct tcp_pcb *pcb)
+{
+	struct ixconn *c = pcb->callback_arg;
+
+	if (!c)
+		return;
+	ixc_unhook(pcb);
+	c->pcb = NULL;
+	if (c->state == IXC_KNOCK && (c->ev & EV_KNOCK)) {
+		ixc_undirty(c);
+		ixc_free(c);
+		return;
+	}
+	c->state = IXC_DEAD;
+	c->status = -IX_ECONNABORTED;
+	ixc_mark(c, EV_DEAD);
+}
+
+int ixconn_adopt(struct tcp_pcb *pcb, struct stack_conn_export *e)
+{
+	struct ixconn *c;
+
+	if (!e->ix_state) {
+		/* Not the app's (yet): a half-open connection, or one it already closed. */
+		tcp_arg(pcb, NULL);
+		return 0;
+	}
+	if (!(c = ixc_alloc()))
+		return -1;
+	c->state = e->ix_state;
+	c->cookie = e->ix_cookie;
+	c->sent = e->ix_sent;
+	c->eof = e->ix_eof;
+	c->eof_told = e->ix_eof_told;
+	c->rx_head = e->ix_rx;
+	for (struct mbuf *m = e->ix_rx; m; m = m->next)
+		c->rx_tail = m;
+	c->rx_untold = e->ix_rx_untold;
+	e->ix_rx = NULL;
+	ixc_hook(c, pcb);
+	/* The app learns the new handle before anything else of this connection. */
+	uint8_t ev = c->state == IXC_KNOCK ? EV_KNOCK : EV_MOVED;
+	if (c->sent)
+		ev |= EV_SENT;
+	ixc_mark(c, ev);
+	return 0;
+}
