@@ -19,7 +19,8 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
 KASFLAGS := -g -I. -MMD -MP -D__ASSEMBLY__
 KLDFLAGS := -n -z max-page-size=0x1000 -z noexecstack -T linker.ld --no-warn-rwx-segments
 
-KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c drivers/*.c drivers/igb/*.c drivers/ixgbe/*.c net/*.c)
+KERNEL_C := $(wildcard kernel/*.c kernel/lib/*.c drivers/*.c drivers/igb/*.c drivers/ixgbe/*.c net/*.c) \
+	$(filter-out mgmt/proto.c mgmt/hmac.c,$(wildcard mgmt/*.c))
 KERNEL_S := $(wildcard boot/*.S kernel/*.S)
 KOBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C)) $(patsubst %.S,$(BUILD)/k/%.o,$(KERNEL_S))
 
@@ -40,6 +41,13 @@ STACK_N := 8
 STACK_COPIES := $(foreach i,$(shell seq 0 $$(($(STACK_N) - 1))),$(BUILD)/stackcopy/stack$(i).o)
 KDEPS := $(KOBJS:.o=.d) $(STACK_OBJS:.o=.d)
 KOBJS += $(STACK_COPIES) $(BUILD)/stackcopy/stack_table.o
+
+include tests/unit/unit.mk
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
+# The management protocol (the codec both sides compile, HMAC-SHA256 through BearSSL) and
+# ixmgr: defines MGMT_KOBJS and BEARSSL_KOBJS for the kernel, MGMT_ALL, adds unit tests.
+include mgmt/mgmt.mk
+KOBJS += $(MGMT_KOBJS) $(BEARSSL_KOBJS)
 
 .PHONY: all setup run gdb test unit-tests bench clean format
 .DEFAULT_GOAL := all
@@ -164,11 +172,7 @@ gdb: all
 	gdb -q $(BUILD)/ixos.elf -ex 'target remote :1234' -ex 'hbreak kmain' -ex continue; \
 	kill %1 2>/dev/null || true
 
-include tests/unit/unit.mk
-# The management protocol, BearSSL and ixmgr (defines MGMT_ALL, adds unit tests).
--include mgmt/mgmt.mk
 all: $(MGMT_ALL)
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
 UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/host/test_$(t))
 
 define unit_rule
@@ -186,6 +190,7 @@ test: all unit-tests
 # Benchmarks print figures with their settings; they are not tests and assert nothing.
 bench: all
 	/usr/bin/python3 bench/reflect.py
+	/usr/bin/python3 bench/echo.py
 
 format:
 	clang-format -i $(KERNEL_C) $(wildcard kernel/*.h kernel/lib/*.h drivers/*.h drivers/*/*.h net/*.h tests/unit/*.c)

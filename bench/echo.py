@@ -56,6 +56,7 @@ def build_baseline():
     if os.path.exists(kernel):
         return kernel
     if not os.path.isdir(tree):
+        subprocess.run(["git", "-C", TOP, "worktree", "prune"], check=False)
         subprocess.run(["git", "-C", TOP, "worktree", "add", "--detach", tree, BASELINE],
                        check=True, stdout=subprocess.DEVNULL)
     print("bench/echo: building the baseline kernel (commit %s) once..." % BASELINE, flush=True)

@@ -98,6 +98,15 @@ static void pic_disable(void)
 	outb(PIC2_DATA, 0xff);
 }
 
+/* The IOAPICs and interrupt source overrides, kept for apic_route_isa_irq. */
+static struct {
+	volatile uint32_t *regs;
+	uint32_t gsi_base, count;
+} ioapics[ACPI_MAX_IOAPICS];
+static unsigned nioapics;
+static struct acpi_iso isos[ACPI_MAX_ISO];
+static unsigned nisos;
+
 static void ioapic_mask_all(const struct acpi_ioapic *io)
 {
 	volatile uint32_t *r = mmio_map(io->addr, 0x20);
@@ -108,6 +117,9 @@ static void ioapic_mask_all(const struct acpi_ioapic *io)
 	}
 	r[IOAPIC_REGSEL / 4] = IOAPIC_REG_VER;
 	unsigned n = ((r[IOAPIC_WIN / 4] >> 16) & 0xff) + 1;
+	ioapics[nioapics].regs = r;
+	ioapics[nioapics].gsi_base = io->gsi_base;
+	ioapics[nioapics++].count = n;
 	for (unsigned i = 0; i < n; i++) {
 		r[IOAPIC_REGSEL / 4] = IOAPIC_REDTBL(i);
 		r[IOAPIC_WIN / 4] = IOAPIC_MASKED;
@@ -124,6 +136,8 @@ void apic_init(const struct acpi_info *ai)
 	pic_disable();
 	for (unsigned i = 0; i < ai->nioapics; i++)
 		ioapic_mask_all(&ai->ioapics[i]);
+	for (unsigned i = 0; i < ai->niso && i < ACPI_MAX_ISO; i++)
+		isos[nisos++] = ai->isos[i];
 
 	cpuid(1, 0, &a, &b, &c, &d);
 	x2 = c & (1u << 21);
@@ -215,4 +229,39 @@ void apic_timer_stop(void)
 uint32_t apic_timer_current(void)
 {
 	return lapic_read(LAPIC_TIMER_CUR);
+}
+
+/* MPS INTI flags of an override (ACPI MADT): polarity in bits 0-1, trigger mode in bits 2-3. */
+#define ISO_POLARITY_LOW 3
+#define ISO_TRIGGER_LEVEL 3
+#define IOAPIC_ACTIVE_LOW (1u << 13)
+#define IOAPIC_LEVEL (1u << 15)
+
+int apic_route_isa_irq(unsigned irq, uint8_t vector, uint32_t dest_apic_id)
+{
+	uint32_t gsi = irq, lo = vector;
+
+	/* ISA interrupts are edge-triggered, active high, unless the MADT says otherwise. */
+	for (unsigned i = 0; i < nisos; i++) {
+		if (isos[i].bus != 0 || isos[i].source != irq)
+			continue;
+		gsi = isos[i].gsi;
+		if ((isos[i].flags & 3) == ISO_POLARITY_LOW)
+			lo |= IOAPIC_ACTIVE_LOW;
+		if (((isos[i].flags >> 2) & 3) == ISO_TRIGGER_LEVEL)
+			lo |= IOAPIC_LEVEL;
+	}
+	for (unsigned i = 0; i < nioapics; i++) {
+		volatile uint32_t *r = ioapics[i].regs;
+		if (gsi < ioapics[i].gsi_base || gsi >= ioapics[i].gsi_base + ioapics[i].count)
+			continue;
+		unsigned pin = gsi - ioapics[i].gsi_base;
+		/* High half first: the entry is unmasked only when the low half is written. */
+		r[IOAPIC_REGSEL / 4] = IOAPIC_REDTBL(pin) + 1;
+		r[IOAPIC_WIN / 4] = dest_apic_id << 24;
+		r[IOAPIC_REGSEL / 4] = IOAPIC_REDTBL(pin);
+		r[IOAPIC_WIN / 4] = lo;
+		return 0;
+	}
+	return -1;
 }

@@ -27,4 +27,10 @@ void apic_timer_stop(void);
 uint32_t apic_timer_current(void);
 void apic_timer_oneshot_max(void);
 
+/*
+ * Routes ISA interrupt irq (through the MADT's overrides) to vector on the CPU with local APIC
+ * id dest_apic_id, physical destination, fixed delivery. 0, or -1 if no IOAPIC serves it.
+ */
+int apic_route_isa_irq(unsigned irq, uint8_t vector, uint32_t dest_apic_id);
+
 #endif

@@ -26,6 +26,7 @@ enum cmdline_key {
 	KEY_MIGRATE_TEST,
 	KEY_APP_BUDGET_US,
 	KEY_APP_RUNS,
+	KEY_MGMT_KEY,
 	KEY_COUNT,
 };
 
@@ -52,6 +53,7 @@ static const struct {
     CMDLINE_FIELD(KEY_MIGRATE_TEST, "migrate_test", migrate_test_ms),
     CMDLINE_FIELD(KEY_APP_BUDGET_US, "app_budget_us", app_budget_us),
     CMDLINE_FIELD(KEY_APP_RUNS, "app_runs", app_runs),
+    CMDLINE_FIELD(KEY_MGMT_KEY, "mgmt_key", mgmt_key),
 };
 
 /* A piece of the command line: not NUL-terminated. */
@@ -291,6 +293,21 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 			cfg->testfault[v.n] = '\0';
 		} else {
 			expected = "letters, digits and '_'";
+		}
+		break;
+	case KEY_MGMT_KEY:
+		/* Never quoted back: it is a secret. */
+		for (u = 0; u < v.n && u < CMDLINE_KEY_HEX; u++)
+			if (!cmdline_is_digit(v.p[u]) && !((v.p[u] | 0x20) >= 'a' && (v.p[u] | 0x20) <= 'f'))
+				break;
+		if (v.n == CMDLINE_KEY_HEX && u == CMDLINE_KEY_HEX) {
+			for (u = 0; u < v.n; u++)
+				cfg->mgmt_key[u] = v.p[u];
+			cfg->mgmt_key[v.n] = '\0';
+		} else {
+			cmdline_reset(cfg, k);
+			cmdline_warn(st, "'mgmt_key' must be exactly %d hex digits (got %u characters); "
+				     "management stays unprovisioned", CMDLINE_KEY_HEX, (unsigned)v.n);
 		}
 		break;
 	case KEY_STATS_INTERVAL:

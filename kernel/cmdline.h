@@ -30,6 +30,8 @@ enum {
 	DP_MODE_REFLECT = 2, /* every frame back with its MACs swapped (measuring the NIC path) */
 };
 
+#define CMDLINE_KEY_HEX 64
+
 struct kconfig {
 	char image[CMDLINE_MAX_IMAGE];	/* first word when it is a path, e.g. "/boot/ixos.elf" */
 	int dp_cores;			/* dp_cores=N; -1 when absent (all CPUs but the first) */
@@ -46,6 +48,7 @@ struct kconfig {
 	unsigned app_runs;		/* app_runs=N: run each app module N times (default 1) */
 	unsigned app_budget_us;		/* app_budget_us=N: an app's time between kernel entries */
 	unsigned migrate_test_ms;	/* migrate_test=MS: test hook, 16 flow groups move every MS */
+	char mgmt_key[CMDLINE_KEY_HEX + 1]; /* mgmt_key=64 hex digits: the management key */
 	bool reta_skew;			/* reta_skew: test hook, the NIC steers every flow to the
 					 * wrong core so the hand-off to its owner is exercised */
 };

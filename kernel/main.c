@@ -18,6 +18,7 @@
 #include "kernel/user.h"
 #include "kernel/apps.h"
 #include "kernel/x86.h"
+#include "mgmt/mgmt.h"
 #include "net/dataplane.h"
 
 #ifndef IXOS_VERSION
@@ -63,7 +64,16 @@ static void boot_report(void)
 	char ip[24], gw[24], mip[24];
 
 	log_info("boot: Multiboot%d from %s", bi->mb_version, bi->loader[0] ? bi->loader : "?");
-	log_info("boot: cmdline \"%s\"%s", bi->cmdline, bi->cmdline_truncated ? " (truncated)" : "");
+	/* The management key is a secret: the log (which management can read) never shows it. */
+	char shown[sizeof(bi->cmdline)];
+	strlcpy(shown, bi->cmdline, sizeof(shown));
+	for (char *k = shown; (k = strstr(k, "mgmt_key="));) {
+		k += 9;
+		char *end = k;
+		while (*end && *end != ' ' && *end != '\t')
+			*end++ = '*';
+	}
+	log_info("boot: cmdline \"%s\"%s", shown, bi->cmdline_truncated ? " (truncated)" : "");
 	for (unsigned i = 0; i < bi->nmodules; i++) {
 		const struct boot_module *m = &bi->modules[i];
 		log_info("boot: module %u \"%s\" %lu bytes fnv1a %08x", i, m->args,
@@ -149,6 +159,7 @@ void kmain(uint32_t magic, uint32_t info)
 	pci_init(&acpi);
 	dataplane_init(&kconfig);
 
+	mgmt_init(&kconfig);
 	if (kconfig.selftest)
 		selftest_run();
 	kprintf("ixos: ready cpus=%u mem=%lu\n", cpus_online,

@@ -42,3 +42,37 @@ void serial_write(uint16_t port, const char *s, size_t n)
 		serial_putc(port, s[i]);
 	}
 }
+
+#define UART_RBR 0 /* receive buffer (DLAB=0) */
+#define UART_IER_RX 0x01
+#define UART_LSR_DR 0x01 /* data ready */
+
+void serial_rx_irq(uint16_t port, bool on)
+{
+	outb(port + UART_IER, on ? UART_IER_RX : 0);
+}
+
+int serial_getc(uint16_t port)
+{
+	if (!(inb(port + UART_LSR) & UART_LSR_DR))
+		return -1;
+	return inb(port + UART_RBR);
+}
+
+void serial_write_raw(uint16_t port, const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		serial_putc(port, (char)s[i]);
+}
+
+#define UART_SCR 7 /* scratch */
+
+bool serial_present(uint16_t port)
+{
+	/* A missing UART reads all ones; a 16550's scratch register keeps what we write. */
+	outb(port + UART_SCR, 0x5a);
+	if (inb(port + UART_SCR) != 0x5a)
+		return false;
+	outb(port + UART_SCR, 0xa5);
+	return inb(port + UART_SCR) == 0xa5;
+}

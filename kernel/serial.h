@@ -2,6 +2,7 @@
 #ifndef IXOS_SERIAL_H
 #define IXOS_SERIAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,5 +13,14 @@
 void serial_init(uint16_t port);
 /* Writes n bytes, turning "\n" into "\r\n". Polls; safe in any context, takes no lock. */
 void serial_write(uint16_t port, const char *s, size_t n);
+
+/* Enables (or disables) the receive-data interrupt (the IRQ line must be routed too). */
+void serial_rx_irq(uint16_t port, bool on);
+/* Whether a UART answers at port. */
+bool serial_present(uint16_t port);
+/* One received byte, or -1 if none is waiting. */
+int serial_getc(uint16_t port);
+/* Writes n bytes as they are (no newline translation): binary protocols. Polls. */
+void serial_write_raw(uint16_t port, const uint8_t *s, size_t n);
 
 #endif

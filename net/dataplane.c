@@ -21,6 +21,7 @@
 #include "kernel/user.h"
 #include "kernel/x86.h"
 #include "kernel/apps.h"
+#include "mgmt/mgmt.h"
 #include "user/libix/ix_abi.h"
 #include "net/dp_ring.h"
 #include "net/dp_stats.h"
@@ -47,6 +48,7 @@ struct dp_core {
 	volatile int move_group;	 /* a flow group to hand over, or -1 */
 	volatile unsigned move_to;	 /* to this queue's core */
 	uint64_t idle_tsc;
+	unsigned addr_gen;		 /* the dp_addr generation this core has applied */
 	struct uthread *thread;		 /* the app thread this core runs, if any */
 	struct uthread *volatile thread_new; /* one handed over by the management core */
 	struct l2l3_cfg l3;
@@ -71,6 +73,11 @@ static bool dp_mgmt_runs_dp;
 static unsigned dp_stats_interval;
 static uint64_t dp_next_stats_us;
 static unsigned dp_migrate_ms, dp_migrate_next;
+static struct {
+	uint32_t ip, netmask, gw;
+	unsigned prefix;
+	volatile unsigned gen; /* bumped by dataplane_set_addr; each core applies then copies it */
+} dp_addr;
 static uint64_t dp_next_migrate_us;
 
 static const struct {
@@ -145,7 +152,7 @@ static bool dp_inbox_empty(struct dp_core *dc)
 		if (dp_ring_peek(&dc->inbox[q]) || !dp_pring_empty(&dc->lent_in[q]) ||
 		    !dp_pring_empty(&dc->returned[q]) || !dp_pring_empty(&dc->imports[q]))
 			return false;
-	return dc->move_group < 0;
+	return dc->move_group < 0 && dc->addr_gen == dp_addr.gen;
 }
 
 /* The owner queue of a received TCP or UDP packet, or -1 for what any core may handle. */
@@ -237,6 +244,18 @@ static void dp_move_group(struct dp_core *dc)
 		dp_wake(dp_queue_cpu[to]);
 	}
 	__atomic_store_n(&dc->move_group, -1, __ATOMIC_RELEASE);
+}
+
+/* Takes the address management set (dataplane_set_addr) into this core's stack and ARP. */
+static void dp_apply_addr(struct dp_core *dc)
+{
+	unsigned gen = __atomic_load_n(&dp_addr.gen, __ATOMIC_ACQUIRE);
+
+	dc->l3.ip = dp_addr.ip;
+	if (dc->stack_up)
+		stack_instances[dc->sctx.index]->set_addr(&dc->sctx, dp_addr.ip, dp_addr.netmask,
+							  dp_addr.gw);
+	__atomic_store_n(&dc->addr_gen, gen, __ATOMIC_RELEASE);
 }
 
 /* Takes in the buffers other cores lent us, and frees those they gave back. */
@@ -418,6 +437,8 @@ void dataplane_run_here(void)
 
 		dc->st.loops++;
 		dc->st.batch[dp_batch_bucket(n)]++;
+		if (dc->addr_gen != dp_addr.gen)
+			dp_apply_addr(dc);
 		if (dc->stack_up) {
 			if (dc->move_group >= 0)
 				dp_move_group(dc);
@@ -561,6 +582,10 @@ int dataplane_init(const struct kconfig *cfg)
 		if (dp_setup_core(cpus[q], q, cfg))
 			return -1;
 	}
+	dp_addr.ip = cfg->ip.set ? cfg->ip.addr : 0;
+	dp_addr.prefix = cfg->ip.set ? cfg->ip.prefix : 0;
+	dp_addr.netmask = dp_addr.prefix ? ~0u << (32 - dp_addr.prefix) : 0;
+	dp_addr.gw = cfg->gw.set ? cfg->gw.addr : 0;
 	dp_reta_skew = cfg->reta_skew ? 1 : 0;
 	for (unsigned i = 0; i < NIC_RETA_SIZE; i++) {
 		dp_owner[i] = (uint8_t)(i % n);
@@ -630,6 +655,111 @@ const uint8_t *dataplane_owner_table(void)
 	return dp_owner;
 }
 
+unsigned dataplane_cores(struct dp_core_info *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned q = 0; q < dp_ncores && n < max; q++) {
+		const struct dp_core *dc = &dp_cores[dp_queue_cpu[q]];
+		struct dp_core_info *i = &out[n++];
+		*i = (struct dp_core_info){.cpu = dp_queue_cpu[q], .queue = q,
+					   .stack_up = dc->stack_up, .sleeping = dc->sleeping};
+		for (unsigned g = 0; g < NIC_RETA_SIZE; g++)
+			i->flow_groups += dp_owner[g] == q;
+		i->st = dc->st;
+		i->busy_ns = time_tsc_to_us(dc->st.busy_tsc) * 1000;
+		if (dc->stack_up)
+			stack_instances[dc->sctx.index]->stats((struct stack_ctx *)&dc->sctx, &i->ss);
+	}
+	return n;
+}
+
+bool dataplane_nic_info(const char **name, uint8_t mac[6], struct nic_link *link)
+{
+	if (!dp_nic.ops)
+		return false;
+	*name = dp_nic.name;
+	memcpy(mac, dp_nic.mac, 6);
+	dp_nic.ops->link_get(&dp_nic, link);
+	return true;
+}
+
+void dataplane_nic_stats(struct nic_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (dp_nic.ops)
+		dp_nic.ops->stats_get(&dp_nic, out);
+}
+
+unsigned dataplane_active(void)
+{
+	unsigned n = 0;
+
+	for (unsigned q = 0; q < dp_ncores; q++)
+		for (unsigned g = 0; g < NIC_RETA_SIZE; g++)
+			if (dp_owner[g] == q) {
+				n++;
+				break;
+			}
+	return n;
+}
+
+unsigned dataplane_max(void)
+{
+	return dp_ncores;
+}
+
+int dataplane_set_active(unsigned n)
+{
+	int rc = 0;
+
+	if (n < 1 || n > dp_ncores || dp_mgmt_runs_dp)
+		return -1;
+	/* One group at a time: each move waits for its owner to hand the connections over. */
+	for (unsigned g = 0; g < NIC_RETA_SIZE; g++)
+		if (dp_owner[g] != g % n && dataplane_move_group(g, g % n)) {
+			log_warn("dataplane: flow group %u did not move to queue %u", g, g % n);
+			rc = -1;
+		}
+	log_info("dataplane: %u of %u cores active", dataplane_active(), dp_ncores);
+	return rc;
+}
+
+int dataplane_set_addr(uint32_t ip, unsigned prefix, uint32_t gw)
+{
+	if (prefix > 32)
+		return -1;
+	dp_addr.ip = ip;
+	dp_addr.prefix = prefix;
+	dp_addr.netmask = prefix ? ~0u << (32 - prefix) : 0;
+	dp_addr.gw = gw;
+	unsigned gen = __atomic_add_fetch(&dp_addr.gen, 1, __ATOMIC_SEQ_CST);
+	if (dp_mgmt_runs_dp) {
+		dp_apply_addr(&dp_cores[0]);
+		return 0;
+	}
+	for (unsigned q = 0; q < dp_ncores; q++)
+		dp_wake(dp_queue_cpu[q]);
+	uint64_t deadline = time_uptime_us() + 1000000;
+	for (unsigned q = 0; q < dp_ncores; q++)
+		while (__atomic_load_n(&dp_cores[dp_queue_cpu[q]].addr_gen, __ATOMIC_ACQUIRE) != gen)
+			if (time_uptime_us() > deadline)
+				return -1;
+	return 0;
+}
+
+void dataplane_get_addr(uint32_t *ip, unsigned *prefix, uint32_t *gw)
+{
+	*ip = dp_addr.ip;
+	*prefix = dp_addr.prefix;
+	*gw = dp_addr.gw;
+}
+
+struct pci_dev *dataplane_pci_dev(void)
+{
+	return dp_pci;
+}
+
 bool dataplane_on_mgmt_core(void)
 {
 	return dp_mgmt_runs_dp;
@@ -691,6 +821,7 @@ void dataplane_print_stats(void)
 void dataplane_mgmt_tick(void)
 {
 	apps_tick();
+	mgmt_poll();
 	/* migrate_test=MS (a test hook): every MS ms, 16 flow groups move to the next core. */
 	if (dp_migrate_ms && dp_ncores > 1 && time_uptime_us() >= dp_next_migrate_us) {
 		dp_next_migrate_us = time_uptime_us() + dp_migrate_ms * 1000ULL;

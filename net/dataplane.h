@@ -3,6 +3,7 @@
 #define IXOS_NET_DATAPLANE_H
 
 #include <stdbool.h>
+#include "drivers/nic.h"
 
 struct kconfig;
 
@@ -39,6 +40,48 @@ void dataplane_host_thread(unsigned cpu, struct uthread *t);
 #include <stdint.h>
 const uint8_t *dataplane_owner_table(void);
 
+/* One dataplane core as management reports it. */
+#include "net/dp_stats.h"
+#include "net/stack/stack.h"
+struct dp_core_info {
+	unsigned cpu, queue;
+	unsigned flow_groups; /* RSS buckets it owns now (0: idle) */
+	bool stack_up;
+	bool sleeping;
+	uint64_t busy_ns;     /* time spent on iterations that had work */
+	struct dp_stats st;   /* a snapshot (read while the core runs: each counter is whole) */
+	struct stack_stats ss;
+};
+
+/* Fills out[] with the dataplane cores (by queue); returns how many. Any core. */
+unsigned dataplane_cores(struct dp_core_info *out, unsigned max);
+
+/* The dataplane NIC's name, MAC and link; false if there is none. */
+bool dataplane_nic_info(const char **name, uint8_t mac[6], struct nic_link *link);
+/* The dataplane NIC's counters. */
+void dataplane_nic_stats(struct nic_stats *out);
+
+/*
+ * Makes the first n dataplane cores the active ones: every flow group moves (with its TCP
+ * connections) to queue g % n, the NIC's redirection table following. Management core; 0, or
+ * -1 (n out of range, or a core did not answer). Cores left without flow groups go idle.
+ */
+int dataplane_set_active(unsigned n);
+/* How many cores own flow groups now, and how many there are. */
+unsigned dataplane_active(void);
+unsigned dataplane_max(void);
+
+/*
+ * Gives every core's stack instance the new address (host order; prefix 0..32) and gateway,
+ * each on its own core. Management core; 0, or -1 if a core did not apply it within 1 s.
+ */
+int dataplane_set_addr(uint32_t ip, unsigned prefix, uint32_t gw);
+/* The dataplane address, prefix and gateway in use (host order). */
+void dataplane_get_addr(uint32_t *ip, unsigned *prefix, uint32_t *gw);
+
+/* The dataplane NIC's PCI function (NULL if none): the management port must be another. */
+struct pci_dev *dataplane_pci_dev(void);
+
 /* Whether the management core runs a dataplane loop itself (no other CPU to run it). */
 bool dataplane_on_mgmt_core(void);
 
@@ -55,7 +98,8 @@ void dataplane_rx_buf_done(struct mbuf *m);
 /* Prints one line of counters per dataplane core and one for the NIC on COM1. */
 void dataplane_print_stats(void);
 
-/* Called from the management core's loop: prints stats when stats_interval has passed. */
+/* The management core's work after each wake-up: apps (kernel/apps.c), management requests
+ * (mgmt/), stats lines when stats_interval has passed, the migrate_test hook. */
 void dataplane_mgmt_tick(void);
 
 #endif

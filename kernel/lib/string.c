@@ -110,3 +110,13 @@ int atoi(const char *s)
 		v = v * 10 + (*s++ - '0');
 	return sign * v;
 }
+
+char *strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return (char *)hay;
+	return n ? NULL : (char *)hay;
+}

@@ -11,6 +11,8 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
+/* The first occurrence of needle in hay, or NULL. */
+char *strstr(const char *hay, const char *needle);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 /* Copies at most size-1 bytes and always terminates (if size > 0); returns strlen(src). */

@@ -345,6 +345,19 @@ static bool stack_ix_pending(struct stack_ctx *ctx)
 	return ixconn_pending();
 }
 
+static void stack_set_addr(struct stack_ctx *ctx, uint32_t ip, uint32_t netmask, uint32_t gw)
+{
+	ip4_addr_t a, m, g;
+
+	ip4_addr_set_u32(&a, lwip_htonl(ip));
+	ip4_addr_set_u32(&m, lwip_htonl(netmask));
+	ip4_addr_set_u32(&g, lwip_htonl(gw));
+	netif_set_addr(&stack_netif, &a, &m, &g);
+	ctx->ip = ip;
+	ctx->netmask = netmask;
+	ctx->gw = gw;
+}
+
 const struct stack_ops stack_ops = {
 	.init = stack_init,
 	.input = stack_input,
@@ -357,4 +370,5 @@ const struct stack_ops stack_ops = {
 	.ix_exec = stack_ix_exec,
 	.ix_events = stack_ix_events,
 	.ix_pending = stack_ix_pending,
+	.set_addr = stack_set_addr,
 };

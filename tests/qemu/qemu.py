@@ -203,9 +203,13 @@ class NetNS:
     _count = 0
     _lock = threading.Lock()
 
-    def __init__(self, nic="igb", mtu=1500, loss=0, reorder=0):
+    MGMT_HOST_IP = "198.19.0.1"
+    MGMT_GUEST_IP = "198.19.0.2"
+
+    def __init__(self, nic="igb", mtu=1500, loss=0, reorder=0, mgmt=False):
         """loss and reorder (percent) put tests/qemu/lossy_link.py between QEMU and the tap
-        (for kernels without netem); otherwise QEMU uses the tap directly."""
+        (for kernels without netem); otherwise QEMU uses the tap directly. mgmt adds a second
+        NIC (igb) for the management port on its own tap, tap1, 198.19.0.1/24."""
         with NetNS._lock:
             NetNS._count += 1
             self.name = "ixos-%d-%d" % (os.getpid(), NetNS._count)
@@ -213,6 +217,7 @@ class NetNS:
         self.mtu = mtu
         self.impair = (loss, reorder) if loss or reorder else None
         self.relay = None
+        self.mgmt = mgmt
 
     def sh(self, *cmd, check=True, timeout=60):
         return subprocess.run(["ip", "netns", "exec", self.name] + list(cmd), check=check,
@@ -225,6 +230,11 @@ class NetNS:
                     ["link", "set", "tap0", "mtu", str(self.mtu), "up"],
                     ["link", "set", "lo", "up"]):
             subprocess.run(["ip", "-n", self.name] + cmd, check=True)
+        if self.mgmt:
+            for cmd in (["tuntap", "add", "dev", "tap1", "mode", "tap"],
+                        ["addr", "add", self.MGMT_HOST_IP + "/24", "dev", "tap1"],
+                        ["link", "set", "tap1", "up"]):
+                subprocess.run(["ip", "-n", self.name] + cmd, check=True)
         if self.impair:
             relay = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lossy_link.py")
             self.relay = subprocess.Popen(
@@ -250,7 +260,11 @@ class NetNS:
                       "remote.type=inet,remote.host=127.0.0.1,remote.port=40002")
         else:
             netdev = "tap,id=dp0,ifname=tap0,script=no,downscript=no"
-        return ["-netdev", netdev, "-device", "%s,netdev=dp0" % self.nic]
+        args = ["-netdev", netdev, "-device", "%s,netdev=dp0" % self.nic]
+        if self.mgmt:
+            args += ["-netdev", "tap,id=mg0,ifname=tap1,script=no,downscript=no",
+                     "-device", "igb,netdev=mg0,addr=0x4"]  # igb VFs take slots 16+
+        return args
 
     def ping(self, count=5, interval=0.2):
         """Pings the guest; returns how many replies came back."""

@@ -19,8 +19,9 @@ import test_boot  # noqa: E402
 import test_net  # noqa: E402
 import test_tcp  # noqa: E402
 import test_user  # noqa: E402
+import test_mgmt  # noqa: E402
 
-MODULES = [test_boot, test_net, test_tcp, test_user]
+MODULES = [test_boot, test_net, test_tcp, test_user, test_mgmt]
 
 
 def run_one(fn):

@@ -1,0 +1,290 @@
+"""QEMU tests of the management core and ixmgr (issue 8): a guest with a dataplane igb and a
+management igb, each on its own tap in a private namespace, and COM2 on a unix socket.
+Every command works over UDP and over serial (JSON parsed here); `core set` moves flow
+groups and their connections while echo streams; wrong keys, replays, flipped, truncated,
+oversized and garbage datagrams are rejected and counted while valid requests and the
+dataplane go on; an unprovisioned guest takes its key over serial only."""
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+
+from qemu import BUILD, Machine, NetNS, TestFailure, direct_args
+from test_tcp import echo
+
+TESTS = []
+HERE = os.path.dirname(os.path.abspath(__file__))
+IXMGR = os.path.join(BUILD, "ixmgr")
+KEY = "3f1c9a07d2b84e65a1f0c3d97e2b5a4864c1f08d9e3a7b2c5d6e8f9012a3b4c5"
+GUEST = ("ip=198.18.0.2/24 gw=198.18.0.1 mgmt_ip=198.19.0.2/24 app_budget_us=200000")
+ECHO = [(os.path.join(BUILD, "apps", "echo"), "7")]
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Guest:
+    """A booted guest with the echo app, a management port and COM2 on a unix socket."""
+
+    def __init__(self, tmp, key=True, smp=4):
+        self.com2 = os.path.join(tmp, "com2.sock")
+        cmdline = GUEST + (" mgmt_key=" + KEY if key else "")
+        args = direct_args(cmdline, ECHO) + ["-serial", "unix:%s,server=on,wait=off" % self.com2]
+        self.ns = NetNS(nic="igb", mgmt=True)
+        self.smp = smp
+        self.args = args
+
+    def __enter__(self):
+        self.ns.__enter__()
+        try:
+            self.m = Machine(self.args, smp=self.smp, netns=self.ns).__enter__()
+            self.m.expect(r"mgmt: port igb .* ip 198\.19\.0\.2/24")
+            self.m.expect(r"^ixos: ready ")
+            got = self.m.expect(r"app echo: started, (\d+) threads?")
+            for _ in range(int(got.group(1))):
+                self.m.expect(r"app echo: listening on TCP port 7 on cpu \d+")
+        except BaseException:
+            self.ns.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.m.__exit__(*exc)
+        self.ns.__exit__(*exc)
+        return False
+
+    def ixmgr(self, *args, via="udp", key=KEY, ok=True, timeout=60):
+        """Runs ixmgr (in the namespace for UDP); returns (exit status, stdout, stderr)."""
+        target = "udp:%s" % NetNS.MGMT_GUEST_IP if via == "udp" else "serial:" + self.com2
+        env = dict(os.environ)
+        env.pop("IXMGR_KEY", None)
+        if key:
+            env["IXMGR_KEY"] = key
+        cmd = [IXMGR, "-t", target] + [str(a) for a in args]
+        if via == "udp":
+            cmd = ["ip", "netns", "exec", self.ns.name] + cmd
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+        if ok and r.returncode != 0:
+            raise TestFailure("ixmgr %s over %s: exit %d\n%s%s" % (" ".join(map(str, args)),
+                              via, r.returncode, r.stdout[-2000:], r.stderr[-2000:]))
+        return r.returncode, r.stdout, r.stderr
+
+    def json(self, *args, via="udp"):
+        _, out, _ = self.ixmgr("--json", *args, via=via)
+        try:
+            return json.loads(out)
+        except ValueError:
+            raise TestFailure("ixmgr --json %s: not JSON: %r" % (" ".join(args), out[:500]))
+
+    def raw(self, mode, n=1):
+        r = self.ns.sh("/usr/bin/python3", os.path.join(HERE, "mgmt_client.py"),
+                       NetNS.MGMT_GUEST_IP, KEY, mode, str(n), timeout=120)
+        return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def one(d, kind):
+    if kind not in d or not d[kind]:
+        raise TestFailure("no %r records in %s" % (kind, json.dumps(d)[:500]))
+    return d[kind][0]
+
+
+@test
+def every_command_over_udp_and_serial(tmp):
+    with Guest(tmp) as g:
+        for via in ("udp", "serial"):
+            g.ixmgr("ping", via=via)
+            st = g.json("status", via=via)
+            if one(st, "system")["cpus"] != 4 or one(st, "app")["name"] != "echo":
+                raise TestFailure("status over %s: %s" % (via, st))
+            roles = sorted(c["role"] for c in st["core"])
+            if roles != ["dataplane", "dataplane", "dataplane", "mgmt"]:
+                raise TestFailure("roles over %s: %s" % (via, roles))
+            if sorted(l["port"] for l in st["link"]) != ["dp", "mgmt"]:
+                raise TestFailure("links over %s: %s" % (via, st["link"]))
+            stats = g.json("stats", via=via)
+            if len(stats["dp"]) != 3 or len(stats["batch"]) != 3 or "mgmt" not in stats:
+                raise TestFailure("stats over %s: %s" % (via, list(stats)))
+            _, prom, _ = g.ixmgr("stats", "--prometheus", via=via)
+            if not re.search(r'^ixos_rx_packets_total\{core="1"\} \d+$', prom, re.M):
+                raise TestFailure("no Prometheus rx_packets over %s:\n%s" % (via, prom[:800]))
+            log = g.json("log", "-n", 5, via=via)
+            if len(log["line"]) != 5:
+                raise TestFailure("log -n 5 over %s gave %d lines" % (via, len(log["line"])))
+            cfg = one(g.json("config", "show", via=via), "config")
+            if cfg["dp_ip"] != "198.18.0.2/24" or cfg["mgmt_ip"] != "198.19.0.2/24":
+                raise TestFailure("config over %s: %s" % (via, cfg))
+            cores = g.json("core", "show", via=via)
+            if one(cores, "cores")["active"] != 3:
+                raise TestFailure("core show over %s: %s" % (via, cores))
+            apps = g.json("app", "list", via=via)
+            if one(apps, "app")["name"] != "echo":
+                raise TestFailure("app list over %s: %s" % (via, apps))
+        # A big answer in many parts: 300 log lines.
+        log = g.json("log", "-n", 300, via="serial")
+        if len(log["line"]) < 40:
+            raise TestFailure("log -n 300 gave only %d lines" % len(log["line"]))
+        # Bad input is refused with a clear status, and changes nothing.
+        rc, _, err = g.ixmgr("core", "set", 9, ok=False)
+        if rc != 2 or "bad_argument" not in err:
+            raise TestFailure("core set 9: exit %d, %s" % (rc, err))
+        rc, _, err = g.ixmgr("--json", "reboot", ok=False)
+        if rc != 1:
+            raise TestFailure("reboot --json should be refused (no JSON form): exit %d" % rc)
+        g.m.absent(r"FATAL|error: ")
+
+
+@test
+def config_set_moves_the_dataplane_address(tmp):
+    with Guest(tmp, smp=3) as g:
+        g.ixmgr("config", "set", "ip", "198.18.0.3/24")
+        cfg = one(g.json("config", "show"), "config")
+        if cfg["dp_ip"] != "198.18.0.3/24":
+            raise TestFailure("config after set: %s" % cfg)
+        g.ns.sh("ip", "neigh", "flush", "dev", "tap0", check=False)
+        r = g.ns.sh("ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", "198.18.0.3", check=False)
+        if " 0 received" in r.stdout or "received" not in r.stdout:
+            raise TestFailure("no ping answer on the new address:\n" + r.stdout)
+        g.ixmgr("config", "set", "ip", "198.18.0.2/24")
+        g.ns.sh("ip", "neigh", "flush", "dev", "tap0", check=False)
+        echo(g.ns, "tcp", "--bytes", 64 * 1024, "--conns", 2, timeout=60)
+
+
+@test
+def core_set_keeps_every_connection(tmp):
+    """core set 3 -> 1 -> 3 while 16 echo connections stream 160 MiB: the flow groups move
+    with their TCP state, and every byte comes back exactly once, in order."""
+    with Guest(tmp) as g:
+        result = {}
+
+        def stream():
+            try:
+                result["r"] = echo(g.ns, "tcp", "--bytes", 160 << 20, "--conns", 16,
+                                   timeout=240)
+            except TestFailure as e:
+                result["e"] = e
+
+        t = threading.Thread(target=stream)
+        t.start()
+        deadline = time.monotonic() + 30
+        while sum(c.get("conns", 0) for c in g.json("core", "show")["core"]) < 16:
+            if time.monotonic() > deadline or not t.is_alive():
+                raise TestFailure("the 16 echo connections never showed up in core show")
+            time.sleep(0.2)
+        out = g.json("core", "set", 1)
+        if one(out, "cores")["active"] != 1:
+            raise TestFailure("core set 1: %s" % out)
+        shown = g.json("core", "show")
+        groups = {c["id"]: c.get("flow_groups", 0) for c in shown["core"]}
+        if groups.get(1) != 128 or groups.get(2) or groups.get(3):
+            raise TestFailure("after core set 1 the flow groups are %s" % groups)
+        time.sleep(1.0)
+        if not t.is_alive():
+            raise TestFailure("the stream ended before the second move: make it longer")
+        out = g.json("core", "set", 3)
+        if one(out, "cores")["active"] != 3:
+            raise TestFailure("core set 3: %s" % out)
+        t.join(timeout=300)
+        if "e" in result:
+            raise result["e"]
+        stats = g.json("stats")
+        moved = sum(d["conns_exported"] for d in stats["dp"])
+        lost = sum(d["conns_lost"] for d in stats["dp"])
+        if not moved or lost:
+            raise TestFailure("connections moved %d, lost %d" % (moved, lost))
+        g.m.absent(r"FATAL|error: ")
+
+
+@test
+def app_stop_start_restart(tmp):
+    with Guest(tmp, smp=3) as g:
+        out = g.json("app", "stop")
+        if one(out, "app")["state"] not in ("stopped", "stopping"):
+            raise TestFailure("app stop: %s" % out)
+        r = g.ns.sh("/usr/bin/python3", "-c", "import socket; socket.create_connection(("
+                    "'198.18.0.2', 7), timeout=3)", check=False)
+        if r.returncode == 0:
+            raise TestFailure("echo still accepts connections after app stop")
+        out = g.json("app", "start", "echo")
+        if one(out, "app")["state"] != "running":
+            raise TestFailure("app start: %s" % out)
+        g.m.expect(r"app echo: listening on TCP port 7 on cpu \d")
+        g.m.expect(r"app echo: listening on TCP port 7 on cpu \d")
+        echo(g.ns, "tcp", "--bytes", 64 * 1024, "--conns", 2, timeout=60)
+        out = g.json("app", "restart")
+        if one(out, "app")["state"] != "running":
+            raise TestFailure("app restart: %s" % out)
+        g.m.expect(r"app echo: started, 2 threads")
+        g.m.expect(r"app echo: listening on TCP port 7 on cpu \d")
+        g.m.expect(r"app echo: listening on TCP port 7 on cpu \d")
+        echo(g.ns, "tcp", "--bytes", 64 * 1024, "--conns", 2, timeout=60)
+        rc, _, err = g.ixmgr("app", "start", "nosuchapp", ok=False)
+        if rc != 2:
+            raise TestFailure("app start nosuchapp: exit %d %s" % (rc, err))
+
+
+@test
+def reboot_resets_the_machine(tmp):
+    with Guest(tmp, smp=2) as g:
+        g.ixmgr("reboot")
+        g.m.expect(r"warning: mgmt: reboot requested")
+        g.m.proc.wait(timeout=30)  # -no-reboot: QEMU exits on the reset
+
+
+@test
+def rejected_requests_are_counted_and_harmless(tmp):
+    """Wrong key, replay, flipped bytes, truncated and oversized datagrams, an unknown version
+    and 3000 random datagrams: each rejected and counted, nothing carried out; valid requests
+    and the dataplane keep working."""
+    with Guest(tmp, smp=3) as g:
+        rc, _, err = g.ixmgr("ping", key="00" * 32, ok=False)
+        if rc != 2 or "bad_mac" not in err:
+            raise TestFailure("wrong key: exit %d, %s" % (rc, err))
+        if g.raw("ok")["status"] != 0:
+            raise TestFailure("a valid raw request was not accepted")
+        r = g.raw("replay")
+        if r["first"] != 0 or r["again"] != 2 or not r["again_unauth"]:
+            raise TestFailure("replay: %s" % r)
+        r = g.raw("flip")
+        if any(s not in (None, 1, 3, 4, 5, 6) for s in r["statuses"]) or 0 in r["statuses"]:
+            raise TestFailure("a flipped message was accepted or misreported: %s" % r)
+        r = g.raw("truncated")
+        if r["replies"]:
+            raise TestFailure("truncated messages were answered: %s" % r)
+        if g.raw("oversized")["status"] not in (None, 6):
+            raise TestFailure("oversized datagram not rejected")
+        if g.raw("version")["status"] != 3:
+            raise TestFailure("unknown version not rejected as bad_version")
+        g.raw("garbage", 3000)
+        g.ixmgr("ping")
+        echo(g.ns, "tcp", "--bytes", 256 * 1024, "--conns", 4, timeout=60)
+        m = one(g.json("stats"), "mgmt")
+        for k in ("bad_mac", "replay", "truncated", "oversized", "bad_version", "bad_magic"):
+            if not m[k]:
+                raise TestFailure("%s not counted: %s" % (k, m))
+        rejected = sum(m[k] for k in ("bad_mac", "replay", "truncated", "oversized",
+                                      "bad_version", "bad_magic", "unknown_command"))
+        if rejected < 3000:
+            raise TestFailure("only %d of 3000+ bad datagrams counted: %s" % (rejected, m))
+        g.m.absent(r"FATAL|error: ")
+
+
+@test
+def key_is_provisioned_over_serial_only(tmp):
+    with Guest(tmp, key=False, smp=2) as g:
+        g.m.seen(r"mgmt: .*no key yet")
+        rc, _, err = g.ixmgr("ping", ok=False)
+        if rc != 2 or "not_provisioned" not in err:
+            raise TestFailure("unprovisioned ping: exit %d, %s" % (rc, err))
+        rc, _, err = g.ixmgr("key", "set", ok=False)  # over UDP: refused
+        if rc == 0:
+            raise TestFailure("key set over UDP was accepted")
+        g.ixmgr("key", "set", via="serial")
+        g.m.expect(r"mgmt: provisioned: a key was set over COM2")
+        g.ixmgr("ping")
+        rc, _, err = g.ixmgr("key", "set", via="serial", key="11" * 32, ok=False)
+        if rc != 2:
+            raise TestFailure("a second key set was not refused: exit %d %s" % (rc, err))
