@@ -193,6 +193,21 @@ void paging_init(const struct bootinfo *bi)
 	map_image_range(__image_start, __rodata_start, PAGE_KTEXT);
 	map_image_range(__rodata_start, __data_start, PAGE_KRO);
 	map_image_range(__data_start, __bss_end, PAGE_KDATA);
+	/*
+	 * Every upper-half PML4 entry exists from now on (1 MiB of tables): an app's address
+	 * space copies these 256 entries when it is loaded, and dataplane cores keep an app's
+	 * tables loaded while they run kernel code, so a slot the kernel filled later would be
+	 * missing there.
+	 */
+	for (unsigned i = 256; i < 512; i++) {
+		uint64_t *e = &table_virt(kernel_pml4)[i];
+		if (*e & PTE_P)
+			continue;
+		uint64_t page = mem_page_alloc();
+		if (!page)
+			panic("paging: no memory for the kernel's top-level tables");
+		*e = page | PTE_P | PTE_W;
+	}
 
 	write_cr4(read_cr4() | CR4_PGE);
 	write_cr3(kernel_pml4);

@@ -179,7 +179,6 @@ bool uthread_due(const struct uthread *t, uint64_t now_tsc)
 void uthread_run(struct uthread *t, unsigned nevents)
 {
 	struct percpu *c = this_cpu();
-	uint64_t kernel_cr3 = read_cr3();
 
 	if (t->state == UT_DONE || t->app->state != APP_RUNNING)
 		return;
@@ -187,7 +186,14 @@ void uthread_run(struct uthread *t, unsigned nevents)
 		user_set_budget_us(budget_us);
 	c->app = t->app;
 	c->uthread = t;
-	write_cr3(t->app->pml4);
+	/*
+	 * The app's tables stay loaded after it parks: they map the kernel half exactly as the
+	 * kernel's own do (shared upper-half entries), SMAP keeps the kernel out of the app's
+	 * half, and a CR3 write (a TLB flush) per batch is the biggest cost of the protection
+	 * boundary. uthread_release switches back before the app can be freed.
+	 */
+	if ((read_cr3() & PTE_ADDR) != t->app->pml4)
+		write_cr3(t->app->pml4);
 	t->entered_tsc = rdtsc();
 	if (t->state == UT_NEW) {
 		/* thread index, thread count, its shared area, its argument string */
@@ -203,7 +209,6 @@ void uthread_run(struct uthread *t, unsigned nevents)
 		t->state = UT_RUNNING;
 		uresume(&t->kctx, &t->tf);
 	}
-	write_cr3(kernel_cr3);
 	c->uthread = NULL;
 	c->app = NULL;
 }
@@ -212,6 +217,9 @@ void uthread_release(struct uthread *t)
 {
 	struct app *app = t->app;
 
+	/* Off the app's tables before the management core may free them. */
+	if ((read_cr3() & PTE_ADDR) == app->pml4)
+		write_cr3(paging_kernel_cr3());
 	t->state = UT_DONE;
 	if (__atomic_sub_fetch(&app->live, 1, __ATOMIC_SEQ_CST) == 0) {
 		/* Every thread ended on its own (none exited the app): the app has ended. */

@@ -306,6 +306,9 @@ static void dp_process(struct dp_core *dc, struct mbuf **bufs, unsigned n)
 			} else {
 				if (dp_ncores > 1 && dp_is_arp(m))
 					dp_share_arp(dc, m);
+				/* Its connection may have moved in since the batch began. */
+				if (owner >= 0)
+					dp_drain_imports(dc);
 				stack_instances[dc->sctx.index]->input(&dc->sctx, m);
 			}
 		} else if (dc->mode == DP_MODE_REFLECT) {
@@ -396,6 +399,10 @@ static void dp_sleep(struct dp_core *dc)
 	if (n) {
 		dc->nic->ops->rx_irq(dc->nic, dc->queue, false);
 		irq_enable();
+		/* A connection may have moved in just before its packets: adopt it first, or
+		 * the stack would answer them with a reset. */
+		if (dc->stack_up)
+			dp_drain_imports(dc);
 		dp_process(dc, bufs, n);
 		return;
 	}

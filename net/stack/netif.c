@@ -294,6 +294,7 @@ static void stack_stats(struct stack_ctx *ctx, struct stack_stats *s)
 	s->tcp_drop = lwip_stats.tcp.drop;
 	s->tcp_chkerr = lwip_stats.tcp.chkerr;
 	s->tcp_rexmit = lwip_stats.mib2.tcpretranssegs;
+	s->tcp_rst_nopcb = lwip_stats.tcp.proterr;
 	s->tcp_memerr = lwip_stats.tcp.memerr;
 	s->ip_drop = lwip_stats.ip.drop;
 	s->ip_chkerr = lwip_stats.ip.chkerr;

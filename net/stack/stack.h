@@ -41,6 +41,7 @@ struct stack_ctx {
 	X(tcp_drop)	/* segments dropped (no PCB, bad state, out of memory) */              \
 	X(tcp_chkerr)	/* bad TCP checksums */                                                \
 	X(tcp_rexmit)	/* retransmissions */                                                  \
+	X(tcp_rst_nopcb) /* segments for no connection here, answered with a reset */         \
 	X(tcp_memerr)	/* out of memory */                                                    \
 	X(ip_drop)	/* IP packets dropped (bad header, not for us, fragments) */          \
 	X(ip_chkerr)	/* bad IPv4 header checksums */                                        \

@@ -123,6 +123,16 @@ def every_command_over_udp_and_serial(tmp):
             apps = g.json("app", "list", via=via)
             if one(apps, "app")["name"] != "echo":
                 raise TestFailure("app list over %s: %s" % (via, apps))
+        # The commands that change things, over serial too (those over UDP have tests below).
+        if one(g.json("config", "set", "gw", "198.18.0.1", via="serial"), "config")["gw"] != \
+                "198.18.0.1":
+            raise TestFailure("config set gw over serial")
+        if one(g.json("core", "set", 2, via="serial"), "cores")["active"] != 2:
+            raise TestFailure("core set 2 over serial")
+        if one(g.json("core", "set", 3, via="serial"), "cores")["active"] != 3:
+            raise TestFailure("core set 3 over serial")
+        if one(g.json("app", "restart", via="serial"), "app")["state"] != "running":
+            raise TestFailure("app restart over serial")
         # A big answer in many parts: 300 log lines.
         log = g.json("log", "-n", 300, via="serial")
         if len(log["line"]) < 40:
@@ -189,7 +199,8 @@ def core_set_keeps_every_connection(tmp):
             raise TestFailure("core set 3: %s" % out)
         t.join(timeout=300)
         if "e" in result:
-            raise result["e"]
+            tcp = g.json("stats").get("tcp", [])
+            raise TestFailure("%s\nTCP per core: %s" % (result["e"], json.dumps(tcp)))
         stats = g.json("stats")
         moved = sum(d["conns_exported"] for d in stats["dp"])
         lost = sum(d["conns_lost"] for d in stats["dp"])
@@ -226,12 +237,18 @@ def app_stop_start_restart(tmp):
             raise TestFailure("app start nosuchapp: exit %d %s" % (rc, err))
 
 
-@test
-def reboot_resets_the_machine(tmp):
-    with Guest(tmp, smp=2) as g:
-        g.ixmgr("reboot")
-        g.m.expect(r"warning: mgmt: reboot requested")
-        g.m.proc.wait(timeout=30)  # -no-reboot: QEMU exits on the reset
+def make_reboot_test(via):
+    def fn(tmp):
+        with Guest(tmp, smp=2) as g:
+            g.ixmgr("reboot", via=via)
+            g.m.expect(r"warning: mgmt: reboot requested")
+            g.m.proc.wait(timeout=30)  # -no-reboot: QEMU exits on the reset
+    fn.__name__ = "reboot_over_%s_resets_the_machine" % via
+    return fn
+
+
+test(make_reboot_test("udp"))
+test(make_reboot_test("serial"))
 
 
 @test

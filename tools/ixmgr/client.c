@@ -26,6 +26,27 @@ void ixmgr_reply_free(struct ixmgr_reply *reply)
 }
 
 /* One part: returns 1 with *h/payload set, 0 if every try timed out, -1 on a transport error. */
+/*
+ * Commands that change something may take a while on the target (core set moves up to 128
+ * flow groups; app start waits for the app): a retry sent too early would do them twice.
+ * Each try of those waits at least IXMGR_SLOW_MS.
+ */
+#define IXMGR_SLOW_MS 15000
+
+static unsigned client_timeout_ms(const struct ixmgr_opts *o, unsigned cmd)
+{
+	switch (cmd) {
+	case MGMT_CMD_CORE_SET:
+	case MGMT_CMD_CONFIG_SET:
+	case MGMT_CMD_APP_START:
+	case MGMT_CMD_APP_STOP:
+	case MGMT_CMD_APP_RESTART:
+		return o->timeout_ms > IXMGR_SLOW_MS ? o->timeout_ms : IXMGR_SLOW_MS;
+	default:
+		return o->timeout_ms;
+	}
+}
+
 static int client_part(struct ixmgr_conn *c, const struct ixmgr_opts *o, unsigned cmd,
 		       unsigned part, const char *args, size_t args_len, uint8_t *resp,
 		       struct mgmt_hdr *h, const uint8_t **payload, enum mgmt_status *vst,
@@ -58,7 +79,7 @@ static int client_part(struct ixmgr_conn *c, const struct ixmgr_opts *o, unsigne
 			return -1;
 		}
 		for (;;) {
-			int left = (int)(sent + o->timeout_ms - ixmgr_now_ms());
+			int left = (int)(sent + client_timeout_ms(o, cmd) - ixmgr_now_ms());
 			if (left <= 0)
 				break;
 			ssize_t r = ixmgr_conn_recv(c, resp, MGMT_MSG_MAX + 1, left);
@@ -109,7 +130,7 @@ int ixmgr_call(struct ixmgr_conn *c, const struct ixmgr_opts *o, unsigned cmd, c
 			if (r == 0)
 				fprintf(stderr,
 					"ixmgr: no answer from %s after %u tries of %u ms\n",
-					o->target, o->retries + 1, o->timeout_ms);
+					o->target, o->retries + 1, client_timeout_ms(o, cmd));
 			return IXMGR_EXIT_UNREACHABLE;
 		}
 		reply->status = h.status;

@@ -39,8 +39,11 @@ static void echo_recv(struct ixev_conn *ix, const void *data, size_t len)
 	}
 	/* The queue holds IXEV_SENDQ pieces and the window bounds what is unacknowledged, so
 	 * this cannot overflow: received-but-unreleased bytes hold the peer back. */
-	if (ixev_send(ix, data, len))
+	int err = ixev_send(ix, data, len);
+	if (err) {
+		printf("echo: cannot queue %zu bytes (error %d): closing the connection\n", len, -err);
 		ixev_close(ix);
+	}
 }
 
 static void echo_sent(struct ixev_conn *ix, size_t bytes)
