@@ -109,7 +109,7 @@ $(BUILD)/k/%.o: %.S
 
 $(LWIP_STAMP): tools/lwip/fetch.sh
 	tools/lwip/fetch.sh
-$(addprefix $(LWIP_SRC)/,$(LWIP_FILES)): $(LWIP_STAMP) ;
+$(addprefix $(LWIP_SRC)/,$(LWIP_FILES)): | $(LWIP_STAMP) ;
 
 $(BUILD)/stack/lwip/%.o: $(LWIP_SRC)/%.c | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)

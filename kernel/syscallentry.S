@@ -38,14 +38,9 @@ syscall_entry:
 	swapgs
 	sysretq
 
-/*
- * uenter(struct uctx *k, rip, rsp, const uint64_t args[4]): saves this kernel context in k and
- * drops to ring 3 at rip with stack rsp, and rdi, rsi, rdx, rcx from args (the thread's
- * start-up arguments); every other register zero. Returns (the value passed to uleave) when
- * the thread parks, exits or faults.
- */
-	.global uenter
-uenter:
+/* Saves the kernel's callee-saved registers, stack and flags in the struct uctx at %rdi
+ * (what uleave restores), then turns interrupts off. */
+.macro SAVE_KCTX
 	mov %rbx, 0(%rdi)
 	mov %rbp, 8(%rdi)
 	mov %r12, 16(%rdi)
@@ -56,6 +51,17 @@ uenter:
 	pushfq
 	popq 56(%rdi)
 	cli
+.endm
+
+/*
+ * uenter(struct uctx *k, rip, rsp, const uint64_t args[4]): saves this kernel context in k and
+ * drops to ring 3 at rip with stack rsp, and rdi, rsi, rdx, rcx from args (the thread's
+ * start-up arguments); every other register zero. Returns (the value passed to uleave) when
+ * the thread parks, exits or faults.
+ */
+	.global uenter
+uenter:
+	SAVE_KCTX
 	pushq $GDT_UDATA
 	pushq %rdx
 	pushq $0x202			/* IF set: the LAPIC tick keeps running in the app */
@@ -86,16 +92,7 @@ uenter:
  */
 	.global uresume
 uresume:
-	mov %rbx, 0(%rdi)
-	mov %rbp, 8(%rdi)
-	mov %r12, 16(%rdi)
-	mov %r13, 24(%rdi)
-	mov %r14, 32(%rdi)
-	mov %r15, 40(%rdi)
-	mov %rsp, 48(%rdi)
-	pushfq
-	popq 56(%rdi)
-	cli
+	SAVE_KCTX
 	/* Interrupts are off until iretq: nothing uses this stack (tf itself) meanwhile. */
 	mov %rsi, %rsp
 	RESTORE_GPRS

@@ -16,7 +16,7 @@ BEARSSL_KOBJS := $(patsubst %.c,$(BUILD)/k/bearssl/%.o,$(BEARSSL_FILES))
 
 $(BEARSSL_STAMP): tools/bearssl/fetch.sh
 	tools/bearssl/fetch.sh
-$(BEARSSL_SRCS): $(BEARSSL_STAMP) ;
+$(BEARSSL_SRCS): | $(BEARSSL_STAMP) ;
 
 $(BUILD)/k/bearssl/%.o: $(BEARSSL_DIR)/%.c | $(BEARSSL_STAMP)
 	@mkdir -p $(dir $@)

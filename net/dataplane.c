@@ -189,6 +189,16 @@ void dataplane_rx_buf_done(struct mbuf *m)
 	dp_wake(owner);
 }
 
+void dataplane_rx_chain_done(struct mbuf *m)
+{
+	while (m) {
+		struct mbuf *next = m->next;
+		m->next = NULL;
+		dataplane_rx_buf_done(m);
+		m = next;
+	}
+}
+
 unsigned stack_flow_group(uint32_t remote_ip, uint32_t local_ip, uint16_t remote_port,
 			  uint16_t local_port)
 {

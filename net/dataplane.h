@@ -94,6 +94,8 @@ __attribute__((noreturn)) void dataplane_run_here(void);
  */
 struct mbuf;
 void dataplane_rx_buf_done(struct mbuf *m);
+/* The same for a chain linked through next (NULL: nothing). */
+void dataplane_rx_chain_done(struct mbuf *m);
 
 /* Prints one line of counters per dataplane core and one for the NIC on COM1. */
 void dataplane_print_stats(void);

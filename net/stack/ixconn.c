@@ -107,13 +107,8 @@ static void ixc_mark(struct ixconn *c, uint8_t ev)
 
 static void ixc_rx_release_all(struct ixconn *c)
 {
-	while (c->rx_head) {
-		struct mbuf *m = c->rx_head;
-		c->rx_head = m->next;
-		m->next = NULL;
-		dataplane_rx_buf_done(m);
-	}
-	c->rx_tail = c->rx_untold = NULL;
+	dataplane_rx_chain_done(c->rx_head);
+	c->rx_head = c->rx_tail = c->rx_untold = NULL;
 }
 
 static void ixc_unhook(struct tcp_pcb *pcb)

@@ -14,12 +14,7 @@
 /* Frees an export, with any received buffers it still carries. */
 static void export_free(struct stack_conn_export *e)
 {
-	while (e->ix_rx) {
-		struct mbuf *m = e->ix_rx;
-		e->ix_rx = m->next;
-		m->next = NULL;
-		dataplane_rx_buf_done(m);
-	}
+	dataplane_rx_chain_done(e->ix_rx);
 	kfree(e);
 }
 

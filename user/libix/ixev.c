@@ -36,8 +36,7 @@ static unsigned ixev_nthreads;
 long ix_run(unsigned ncalls, unsigned flags, uint64_t timeout_us)
 {
 	long r;
-	register long r10 __asm__("r10");
-	(void)r10;
+
 	__asm__ volatile("syscall"
 			 : "=a"(r)
 			 : "a"((long)SYS_IX_RUN), "D"((long)ncalls), "S"((long)flags),
