@@ -200,6 +200,7 @@ static void cmd_stats(struct mgmt_buf *b)
 		mgmt_rec_u64(b, "drops", d->st.tx_dropped + d->st.rx_handoff_drops);
 		mgmt_rec_u64(b, "loops", d->st.loops);
 		mgmt_rec_u64(b, "loop_ns_avg", busy_loops ? d->busy_ns / busy_loops : 0);
+		mgmt_rec_u64(b, "loop_ns_max", d->loop_ns_max);
 		mgmt_rec_u64(b, "idle_permille",
 			     up_ns > d->busy_ns ? 1000 - d->busy_ns * 1000 / up_ns : 0);
 		mgmt_rec_end(b);

@@ -476,6 +476,8 @@ void dataplane_run_here(void)
 				stack_instances[dc->sctx.index]->poll(&dc->sctx);
 			last_work = rdtsc();
 			dc->st.busy_tsc += last_work - t0;
+			if (last_work - t0 > dc->st.busy_tsc_max)
+				dc->st.busy_tsc_max = last_work - t0;
 			continue;
 		}
 		if (mgmt)
@@ -685,6 +687,7 @@ unsigned dataplane_cores(struct dp_core_info *out, unsigned max)
 			i->flow_groups += dp_owner[g] == q;
 		i->st = dc->st;
 		i->busy_ns = time_tsc_to_us(dc->st.busy_tsc) * 1000;
+		i->loop_ns_max = time_tsc_to_us(dc->st.busy_tsc_max) * 1000;
 		if (dc->stack_up)
 			stack_instances[dc->sctx.index]->stats((struct stack_ctx *)&dc->sctx, &i->ss);
 	}

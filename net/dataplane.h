@@ -49,6 +49,7 @@ struct dp_core_info {
 	bool stack_up;
 	bool sleeping;
 	uint64_t busy_ns;     /* time spent on iterations that had work */
+	uint64_t loop_ns_max; /* the longest of them (microsecond resolution) */
 	struct dp_stats st;   /* a snapshot (read while the core runs: each counter is whole) */
 	struct stack_stats ss;
 };

@@ -44,6 +44,7 @@ struct dp_stats {
 	uint64_t batch[DP_BATCH_BUCKETS];
 	uint64_t loops;
 	uint64_t busy_tsc; /* time spent in iterations that had work */
+	uint64_t busy_tsc_max; /* the longest such iteration */
 };
 
 static inline unsigned dp_batch_bucket(unsigned n)

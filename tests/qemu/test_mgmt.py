@@ -108,6 +108,10 @@ def every_command_over_udp_and_serial(tmp):
             stats = g.json("stats", via=via)
             if len(stats["dp"]) != 3 or len(stats["batch"]) != 3 or "mgmt" not in stats:
                 raise TestFailure("stats over %s: %s" % (via, list(stats)))
+            for k in ("rx_packets", "tx_bytes", "drops", "loop_ns_avg", "loop_ns_max",
+                      "idle_permille"):
+                if k not in stats["dp"][0]:
+                    raise TestFailure("stats over %s has no %s" % (via, k))
             _, prom, _ = g.ixmgr("stats", "--prometheus", via=via)
             if not re.search(r'^ixos_rx_packets_total\{core="1"\} \d+$', prom, re.M):
                 raise TestFailure("no Prometheus rx_packets over %s:\n%s" % (via, prom[:800]))
