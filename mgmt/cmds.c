@@ -261,7 +261,11 @@ static enum mgmt_status cmd_log(struct mgmt_buf *b, const struct mgmt_rec *arg, 
 	uint64_t lines = LOG_LINES_DEFAULT;
 	size_t pos = 0, n = 0, got;
 
-	if (have_arg && mgmt_rec_get(arg, "lines", &(const char *){0}, &(size_t){0}) &&
+	const char *v;
+	size_t vn;
+
+	/* lines= is optional; when given it must be a number in range. */
+	if (have_arg && mgmt_rec_get(arg, "lines", &v, &vn) &&
 	    (!mgmt_rec_get_u64(arg, "lines", &lines) || lines < 1 || lines > LOG_LINES_MAX))
 		return cmd_error(b, MGMT_ST_BAD_ARGUMENT, "lines must be 1..1000");
 	while (n < sizeof(text) && (got = log_read(&pos, text + n, sizeof(text) - n)))

@@ -45,6 +45,8 @@ struct dp_core {
 	struct dp_pring lent_in[STACK_MAX_INSTANCES];	/* others' buffers for flows we own */
 	struct dp_pring returned[STACK_MAX_INSTANCES];	/* our buffers, given back */
 	struct dp_pring imports[STACK_MAX_INSTANCES];	/* connections moving in */
+	volatile uint32_t imports_posted; /* bumped after each push to imports[] ... */
+	uint32_t imports_seen;		  /* ... so a check with none waiting is one load */
 	volatile int move_group;	 /* a flow group to hand over, or -1 */
 	volatile unsigned move_to;	 /* to this queue's core */
 	uint64_t idle_tsc;
@@ -150,9 +152,10 @@ static bool dp_inbox_empty(struct dp_core *dc)
 		return false;
 	for (unsigned q = 0; q < dp_ncores; q++)
 		if (dp_ring_peek(&dc->inbox[q]) || !dp_pring_empty(&dc->lent_in[q]) ||
-		    !dp_pring_empty(&dc->returned[q]) || !dp_pring_empty(&dc->imports[q]))
+		    !dp_pring_empty(&dc->returned[q]))
 			return false;
-	return dc->move_group < 0 && dc->addr_gen == dp_addr.gen;
+	return dc->move_group < 0 && dc->addr_gen == dp_addr.gen &&
+	       dc->imports_seen == dc->imports_posted;
 }
 
 /* The owner queue of a received TCP or UDP packet, or -1 for what any core may handle. */
@@ -207,9 +210,15 @@ unsigned stack_flow_group(uint32_t remote_ip, uint32_t local_ip, uint16_t remote
 	       (NIC_RETA_SIZE - 1);
 }
 
-/* Adopts the connections other cores handed over. Before any of their packets: see below. */
+/* Adopts the connections other cores handed over. Before any of their packets: see below.
+ * Called per received packet, so it first checks one counter. */
 static void dp_drain_imports(struct dp_core *dc)
 {
+	uint32_t posted = __atomic_load_n(&dc->imports_posted, __ATOMIC_ACQUIRE);
+
+	if (posted == dc->imports_seen)
+		return;
+	dc->imports_seen = posted; /* later posts bump it again: they are not missed */
 	for (unsigned q = 0; q < dp_ncores; q++) {
 		struct stack_conn_export *e;
 		while ((e = dp_pring_pop(&dc->imports[q])))
@@ -224,6 +233,7 @@ static void dp_export_emit(struct stack_conn_export *e, void *arg)
 
 	/* Cannot fail: the ring holds more than an instance's whole PCB pool. */
 	dp_pring_push(&to->imports[dc->queue], e);
+	__atomic_add_fetch(&to->imports_posted, 1, __ATOMIC_RELEASE);
 }
 
 /*

@@ -62,13 +62,10 @@ int64_t ixmgr_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-ssize_t ixmgr_conn_recv(struct ixmgr_conn *c, uint8_t *buf, size_t cap, int timeout_ms)
+int ixmgr_wait_readable(int fd, int64_t deadline)
 {
-	int64_t deadline = ixmgr_now_ms() + timeout_ms;
-	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
-	if (c->serial)
-		return ixmgr_serial_recv(c, buf, cap, timeout_ms);
 	for (;;) {
 		int64_t left = deadline - ixmgr_now_ms();
 		if (left <= 0)
@@ -76,6 +73,18 @@ ssize_t ixmgr_conn_recv(struct ixmgr_conn *c, uint8_t *buf, size_t cap, int time
 		int r = poll(&pfd, 1, (int)left);
 		if (r < 0 && errno == EINTR)
 			continue;
+		return r;
+	}
+}
+
+ssize_t ixmgr_conn_recv(struct ixmgr_conn *c, uint8_t *buf, size_t cap, int timeout_ms)
+{
+	int64_t deadline = ixmgr_now_ms() + timeout_ms;
+
+	if (c->serial)
+		return ixmgr_serial_recv(c, buf, cap, timeout_ms);
+	for (;;) {
+		int r = ixmgr_wait_readable(c->fd, deadline);
 		if (r <= 0)
 			return r;
 		ssize_t n = recv(c->fd, buf, cap, 0);

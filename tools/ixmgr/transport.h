@@ -34,6 +34,8 @@ ssize_t ixmgr_conn_recv(struct ixmgr_conn *c, uint8_t *buf, size_t cap, int time
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t ixmgr_now_ms(void);
+/* Waits until fd is readable or ixmgr_now_ms() passes deadline: 1, 0 (timeout) or -1. */
+int ixmgr_wait_readable(int fd, int64_t deadline);
 
 /* Closes the connection. */
 void ixmgr_conn_close(struct ixmgr_conn *c);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -70,16 +69,10 @@ int ixmgr_serial_open(struct ixmgr_conn *c, const char *path, char *err, size_t 
 ssize_t ixmgr_serial_recv(struct ixmgr_conn *c, uint8_t *buf, size_t cap, int timeout_ms)
 {
 	int64_t deadline = ixmgr_now_ms() + timeout_ms;
-	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
 	uint8_t chunk[1];
 
 	for (;;) {
-		int64_t left = deadline - ixmgr_now_ms();
-		if (left <= 0)
-			return 0;
-		int r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
+		int r = ixmgr_wait_readable(c->fd, deadline);
 		if (r <= 0)
 			return r;
 		/* One byte at a time from the kernel's buffer view: stop at the end of a frame so
