@@ -173,6 +173,13 @@ gdb: all
 	kill %1 2>/dev/null || true
 
 all: $(MGMT_ALL)
+
+# Host-side load generators the tests and benchmarks drive the guest with (tools/loadgen/).
+LOADGEN := $(BUILD)/host/echoload
+$(BUILD)/host/%: tools/loadgen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
+all: $(LOADGEN)
 UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/host/test_$(t))
 
 define unit_rule

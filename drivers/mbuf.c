@@ -20,7 +20,7 @@ int mbuf_pool_init(struct mbuf_pool *p, unsigned n, unsigned cpu)
 		return -1;
 	}
 	p->mem_phys = phys;
-	p->size = p->avail = n;
+	p->size = p->avail = p->min_avail = n;
 	p->owner = cpu;
 	p->alloc_fails = p->bad_frees = 0;
 	p->free = NULL;
@@ -45,6 +45,8 @@ struct mbuf *mbuf_alloc(struct mbuf_pool *p)
 	}
 	p->free = m->next == MBUF_FREE_MARK ? NULL : m->next;
 	p->avail--;
+	if (p->avail < p->min_avail)
+		p->min_avail = p->avail;
 	m->next = NULL;
 	m->data = m->buf + MBUF_HEADROOM;
 	m->len = 0;

@@ -59,6 +59,7 @@ struct mbuf_pool {
 	struct mbuf *free;
 	unsigned size;	      /* buffers in the pool */
 	unsigned avail;	      /* buffers on the free list */
+	unsigned min_avail;   /* the fewest there have been on it since init */
 	unsigned owner;	      /* CPU that owns it */
 	uint64_t alloc_fails; /* allocations refused because the pool was empty */
 	uint64_t bad_frees;   /* frees of buffers that belong elsewhere or are already free */

@@ -464,6 +464,8 @@ void dataplane_run_here(void)
 
 		dc->st.loops++;
 		dc->st.batch[dp_batch_bucket(n)]++;
+		dc->st.rx_pool_free = dc->pool.avail; /* gauges: two stores, no branch */
+		dc->st.rx_pool_min = dc->pool.min_avail;
 		if (dc->addr_gen != dp_addr.gen)
 			dp_apply_addr(dc);
 		if (dc->stack_up) {

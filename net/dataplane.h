@@ -12,7 +12,9 @@ struct kconfig;
 /* Descriptors per ring and buffers per core. */
 #define DP_RX_DESC 512
 #define DP_TX_DESC 512
-#define DP_POOL_SIZE 2048
+/* The pool: the RX ring, what connections hold for the app, and a reserve for TX frames and
+ * RX refills that lets ACKs through however peers behave (net/stack/rxmem.h). */
+#define DP_POOL_SIZE 4096
 
 /*
  * Finds the dataplane NIC (an 82599 if there is one, else an 82576), configures one queue

@@ -21,6 +21,15 @@
 	X(tcp_syn_evicted)   /* half-open connections dropped for newer SYNs (SYN flood) */   \
 	X(tcp_reset_app)     /* connections reset because their app stopped */                 \
 	X(rx_copied)	     /* received pieces copied for the app (not in an NIC buffer) */   \
+	X(rx_pool_free)	     /* gauge: buffers free in this core's pool now */                 \
+	X(rx_pool_min)	     /* gauge: the fewest free there have been since boot */           \
+	X(rx_held)	     /* gauge: buffers connections hold for the app now */             \
+	X(rx_held_max)	     /* gauge: the most they have held at once */                      \
+	X(rx_compacted)	     /* small segments copied into their connection's tail buffer */   \
+	X(rx_dropped_nomem)  /* segments whose payload was cut for lack of memory (header kept) */ \
+	X(rx_nomem_pool)     /* ...because the pool was at its hard reserve */                 \
+	X(rx_nomem_conn)     /* ...because their connection held over its share under pressure */ \
+	X(rx_wnd_withheld)   /* window openings held back from heavy connections under pressure */ \
 	X(app_runs)	     /* times the app thread ran (one batch each) */                   \
 	X(app_events)	     /* event conditions handed to the app */                          \
 	X(app_calls)	     /* batched calls the app made */                                  \

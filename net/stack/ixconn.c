@@ -22,6 +22,7 @@
 #include "net/rss.h"
 #include "drivers/nic.h"
 #include "net/stack/ixconn.h"
+#include "net/stack/rxmem.h"
 
 #define IXC_MAX MEMP_NUM_TCP_PCB
 #define IXC_LISTEN_MAX 8
@@ -46,8 +47,15 @@ struct ixconn {
 	int32_t status;	      /* for connected and dead */
 	uint32_t sent;	      /* acknowledged bytes not reported yet */
 	struct mbuf *rx_head, *rx_tail; /* received, not released by recv_done */
-	struct mbuf *rx_untold;		/* the first buffer the app has not been told of */
+	struct mbuf *rx_untold;		/* the first buffer the app has not been told all of */
+	uint16_t rx_untold_off;		/* bytes of rx_untold it has been told of */
+	uint16_t rx_bufs;		/* buffers on rx_head: the memory it pins */
+	bool heavy;			/* holds over its share (net/stack/rxmem.c) */
+	bool owed_listed;		/* on the owed list */
+	uint32_t tuple;			/* rxmem_tuple() of the connection */
+	uint32_t owed;			/* window credit held back under memory pressure */
 	struct ixconn *next;		/* dirty list, or free list */
+	struct ixconn *owed_next;	/* owed list */
 };
 
 static struct ixconn ixc[IXC_MAX];
@@ -55,6 +63,7 @@ static struct ixconn *ixc_free_list, *ixc_dirty_head, *ixc_dirty_tail;
 static struct tcp_pcb *ixc_listeners[IXC_LISTEN_MAX];
 static struct stack_ctx *ixc_ctx;
 static bool ixc_attached;
+static struct ixconn *ixc_owed_head; /* connections with window credit held back */
 
 void ixconn_init(struct stack_ctx *ctx)
 {
@@ -105,10 +114,34 @@ static void ixc_mark(struct ixconn *c, uint8_t ev)
 	ixc_dirty_tail = c;
 }
 
+/* c now holds n buffers: the core's accounting and c's heavy mark follow. */
+static void ixc_rx_bufs(struct ixconn *c, unsigned n)
+{
+	c->heavy = rxmem_account(ixc_ctx, c->tuple, c->heavy, c->rx_bufs, n);
+	c->rx_bufs = (uint16_t)n;
+}
+
+/* Drops c from the owed list (its credit is forgotten: the connection is going). */
+static void ixc_unowe(struct ixconn *c)
+{
+	if (!c->owed_listed)
+		return;
+	for (struct ixconn **pp = &ixc_owed_head; *pp; pp = &(*pp)->owed_next)
+		if (*pp == c) {
+			*pp = c->owed_next;
+			break;
+		}
+	c->owed_listed = false;
+	c->owed = 0;
+}
+
 static void ixc_rx_release_all(struct ixconn *c)
 {
 	dataplane_rx_chain_done(c->rx_head);
 	c->rx_head = c->rx_tail = c->rx_untold = NULL;
+	c->rx_untold_off = 0;
+	ixc_rx_bufs(c, 0);
+	ixc_unowe(c);
 }
 
 static void ixc_unhook(struct tcp_pcb *pcb)
@@ -156,8 +189,35 @@ static void ixc_rx_append(struct ixconn *c, struct mbuf *m)
 	else
 		c->rx_head = m;
 	c->rx_tail = m;
-	if (!c->rx_untold)
+	if (!c->rx_untold) {
 		c->rx_untold = m;
+		c->rx_untold_off = 0;
+	}
+	ixc_rx_bufs(c, c->rx_bufs + 1u);
+}
+
+/*
+ * Compaction: a small segment is copied into the free room after the payload of c's last
+ * buffer, and its own buffer goes back at once, so small segments pin memory by their size,
+ * not a whole buffer each. The app may be reading the earlier bytes of that buffer (or the
+ * NIC sending from them): they are not touched, only the room after them. Returns whether
+ * the bytes went in.
+ */
+static bool ixc_rx_compact(struct ixconn *c, const uint8_t *data, unsigned len)
+{
+	struct mbuf *t = c->rx_tail;
+
+	if (!t || len > RXMEM_COMPACT_MAX ||
+	    (size_t)(t->buf + MBUF_BUF_SIZE - (t->data + t->len)) < len)
+		return false;
+	memcpy(t->data + t->len, data, len);
+	if (!c->rx_untold) {
+		c->rx_untold = t;
+		c->rx_untold_off = t->len;
+	}
+	t->len = (uint16_t)(t->len + len);
+	ixc_ctx->st->rx_compacted++;
+	return true;
 }
 
 static err_t ixc_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -186,6 +246,8 @@ static err_t ixc_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 	for (struct pbuf *q = p; q; q = q->next) {
 		if (!q->len)
 			continue;
+		if (ixc_rx_compact(c, q->payload, q->len))
+			continue; /* pbuf_free below gives its buffer back */
 		struct mbuf *m = stack_rx_pbuf_take(q);
 		if (m) {
 			ixc_rx_append(c, m);
@@ -250,6 +312,8 @@ static void ixc_err_cb(void *arg, err_t err)
 static void ixc_hook(struct ixconn *c, struct tcp_pcb *pcb)
 {
 	c->pcb = pcb;
+	c->tuple = rxmem_tuple(ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip)), pcb->remote_port,
+			       pcb->local_port);
 	tcp_arg(pcb, c);
 	tcp_recv(pcb, ixc_recv_cb);
 	tcp_sent(pcb, ixc_sent_cb);
@@ -396,16 +460,35 @@ static int64_t ixc_sendv(struct ixconn *c, const struct ix_call *call, ixcall_lo
 	return (int64_t)done;
 }
 
+/* Opens c's window by n bytes (lwIP takes at most 0xffff at a time). */
+static void ixc_open_window(struct ixconn *c, uint64_t n)
+{
+	while (c->pcb && n) {
+		u16_t k = (u16_t)LWIP_MIN(n, 0xffff);
+		tcp_recved(c->pcb, k);
+		n -= k;
+	}
+}
+
 static int64_t ixc_recv_done(struct ixconn *c, uint64_t bytes)
 {
 	uint64_t left = bytes;
+	unsigned freed = 0;
 
-	while (left && c->rx_head && c->rx_head != c->rx_untold) {
+	/* Only bytes the app was told of can be done with; the first untold buffer may have a
+	 * told beginning (compaction appends to a buffer the app already reads). */
+	while (left && c->rx_head) {
 		struct mbuf *m = c->rx_head;
-		if (left < m->len) {
-			m->data += left;
-			m->len = (uint16_t)(m->len - left);
-			left = 0;
+		unsigned told = m == c->rx_untold ? c->rx_untold_off : m->len;
+		if (!told)
+			break;
+		if (left < told || told < m->len) {
+			uint16_t k = (uint16_t)LWIP_MIN(left, told);
+			m->data += k;
+			m->len = (uint16_t)(m->len - k);
+			if (m == c->rx_untold)
+				c->rx_untold_off = (uint16_t)(c->rx_untold_off - k);
+			left -= k;
 			break;
 		}
 		left -= m->len;
@@ -414,15 +497,38 @@ static int64_t ixc_recv_done(struct ixconn *c, uint64_t bytes)
 			c->rx_tail = NULL;
 		m->next = NULL;
 		dataplane_rx_buf_done(m);
+		freed++;
 	}
+	if (freed)
+		ixc_rx_bufs(c, c->rx_bufs - freed);
 	uint64_t done = bytes - left;
-	/* The window opens by what the app has finished with. */
-	for (uint64_t w = done; c->pcb && w;) {
-		u16_t n = (u16_t)LWIP_MIN(w, 0xffff);
-		tcp_recved(c->pcb, n);
-		w -= n;
+	/* The window opens by what the app has finished with; under memory pressure a heavy
+	 * connection's opening is held back until the pool recovers (ixconn_poll). */
+	if (done && c->pcb && c->heavy && rxmem_pressure(ixc_ctx)) {
+		c->owed += (uint32_t)done;
+		ixc_ctx->st->rx_wnd_withheld++;
+		if (!c->owed_listed) {
+			c->owed_listed = true;
+			c->owed_next = ixc_owed_head;
+			ixc_owed_head = c;
+		}
+	} else {
+		ixc_open_window(c, done);
 	}
 	return left ? -IX_EINVAL : 0;
+}
+
+void ixconn_poll(void)
+{
+	if (!ixc_owed_head || rxmem_pressure(ixc_ctx))
+		return;
+	while (ixc_owed_head) {
+		struct ixconn *c = ixc_owed_head;
+		ixc_owed_head = c->owed_next;
+		c->owed_listed = false;
+		ixc_open_window(c, c->owed);
+		c->owed = 0;
+	}
 }
 
 static int64_t ixc_close(struct ixconn *c)
@@ -513,12 +619,13 @@ static unsigned ixc_emit(struct ixconn *c, struct ix_event *ev, unsigned max, bo
 					    .handle = ixc_handle(c)};
 		c->ev &= (uint8_t)~EV_MOVED;
 	}
-	for (; c->rx_untold; c->rx_untold = c->rx_untold->next) {
+	for (; c->rx_untold; c->rx_untold = c->rx_untold->next, c->rx_untold_off = 0) {
+		struct mbuf *m = c->rx_untold;
 		if (n == max)
 			return n;
 		ev[n++] = (struct ix_event){.type = IX_EV_RECV, .cookie = c->cookie,
-					    .addr = ixc_user_addr(c->rx_untold->data),
-					    .len = c->rx_untold->len};
+					    .addr = ixc_user_addr(m->data + c->rx_untold_off),
+					    .len = (uint32_t)(m->len - c->rx_untold_off)};
 	}
 	if (c->eof && !c->eof_told) {
 		if (n == max)
@@ -608,6 +715,8 @@ void ixconn_export(struct tcp_pcb *pcb, struct stack_conn_export *e)
 	e->ix_sent = 0;
 	e->ix_cookie = 0;
 	e->ix_rx = e->ix_rx_untold = NULL;
+	e->ix_rx_untold_off = 0;
+	e->ix_owed = 0;
 	if (!c)
 		return;
 	ixc_unhook(pcb);
@@ -618,7 +727,10 @@ void ixconn_export(struct tcp_pcb *pcb, struct stack_conn_export *e)
 	e->ix_eof_told = c->eof_told;
 	e->ix_rx = c->rx_head; /* the buffers travel with it: the app may be reading them */
 	e->ix_rx_untold = c->rx_untold;
+	e->ix_rx_untold_off = c->rx_untold_off;
+	e->ix_owed = c->owed;
 	c->rx_head = c->rx_tail = c->rx_untold = NULL;
+	ixc_rx_bufs(c, 0); /* they count on the importer's side from now on */
 	ixc_undirty(c);
 	ixc_free(c);
 }
@@ -658,11 +770,20 @@ int ixconn_adopt(struct tcp_pcb *pcb, struct stack_conn_export *e)
 	c->eof = e->ix_eof;
 	c->eof_told = e->ix_eof_told;
 	c->rx_head = e->ix_rx;
-	for (struct mbuf *m = e->ix_rx; m; m = m->next)
+	unsigned bufs = 0;
+	for (struct mbuf *m = e->ix_rx; m; m = m->next, bufs++)
 		c->rx_tail = m;
 	c->rx_untold = e->ix_rx_untold;
+	c->rx_untold_off = e->ix_rx_untold_off;
 	e->ix_rx = NULL;
 	ixc_hook(c, pcb);
+	ixc_rx_bufs(c, bufs);
+	if (e->ix_owed) {
+		c->owed = e->ix_owed; /* paid by ixconn_poll once this core's pool allows */
+		c->owed_listed = true;
+		c->owed_next = ixc_owed_head;
+		ixc_owed_head = c;
+	}
 	/* The app learns the new handle before anything else of this connection. */
 	uint8_t ev = c->state == IXC_KNOCK ? EV_KNOCK : EV_MOVED;
 	if (c->sent)

@@ -36,6 +36,10 @@ int64_t ixconn_exec(const struct ix_call *call, ixcall_lookup_fn lookup, void *a
 /* Writes up to max pending events into ev; returns how many. The rest wait for next time. */
 unsigned ixconn_events(struct ix_event *ev, unsigned max);
 
+/* Every iteration: gives connections the window openings held back under memory pressure,
+ * once the pool has recovered. */
+void ixconn_poll(void);
+
 /* Whether events are waiting. */
 bool ixconn_pending(void);
 

@@ -18,6 +18,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "netif/ethernet.h"
 #include "net/stack/ixconn.h"
+#include "net/stack/rxmem.h"
 #include "net/dataplane.h"
 #include "net/stack/stack.h"
 #include "net/timerwheel.h"
@@ -30,7 +31,9 @@ struct rx_pbuf {
 	struct mbuf *m;
 };
 
-LWIP_MEMPOOL_DECLARE(RX_PBUF, 4096, sizeof(struct rx_pbuf), "rx pbufs")
+/* One per received frame inside lwIP: as many as this core's pool and what others lend it. */
+#define STACK_RX_PBUFS (2 * DP_POOL_SIZE)
+LWIP_MEMPOOL_DECLARE(RX_PBUF, STACK_RX_PBUFS, sizeof(struct rx_pbuf), "rx pbufs")
 
 static struct netif stack_netif;
 static unsigned stack_tx_inflight; /* zero-copy frames the NIC has not released yet */
@@ -235,6 +238,7 @@ static int stack_init(struct stack_ctx *ctx)
 	NETIF_SET_CHECKSUM_CTRL(&stack_netif, STACK_CHECKSUMS);
 	netif_set_default(&stack_netif);
 	netif_set_up(&stack_netif);
+	rxmem_init(ctx);
 	ixconn_init(ctx);
 	return 0;
 }
@@ -260,6 +264,12 @@ static void stack_input(struct stack_ctx *ctx, struct mbuf *m)
 		checks &= ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP);
 	NETIF_SET_CHECKSUM_CTRL(&stack_netif, checks);
 	stack_syn_make_room(ctx, m->data, m->len);
+	if (!rxmem_admit(ctx, m)) {
+		dataplane_rx_buf_done(m);
+		if (rp)
+			LWIP_MEMPOOL_FREE(RX_PBUF, rp);
+		return;
+	}
 	if (!rp) {
 		ctx->st->rx_malformed++; /* cannot happen with a pool as big as the ring's */
 		dataplane_rx_buf_done(m);
@@ -282,6 +292,7 @@ static void stack_poll(struct stack_ctx *ctx)
 	if (stack_tx_inflight)
 		ctx->nic->tx_burst(ctx->nic, ctx->queue, NULL, 0);
 	twheel_advance(&stack_wheel, rdtsc());
+	ixconn_poll();
 	if (ctx->ntx)
 		stack_flush(ctx);
 }

@@ -80,7 +80,9 @@ struct stack_conn_export {
 	uint32_t ix_sent;	   /* acknowledged bytes the app has not been told of */
 	uint64_t ix_cookie;
 	struct mbuf *ix_rx;	   /* received buffers the app has not released, in order */
-	struct mbuf *ix_rx_untold; /* the first of them it has not been told of */
+	struct mbuf *ix_rx_untold; /* the first of them it has not been told all of */
+	uint16_t ix_rx_untold_off; /* bytes of that one it has been told of */
+	uint32_t ix_owed;	   /* window credit held back under memory pressure */
 	uint8_t bytes[];
 };
 

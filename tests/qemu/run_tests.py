@@ -20,8 +20,9 @@ import test_net  # noqa: E402
 import test_tcp  # noqa: E402
 import test_user  # noqa: E402
 import test_mgmt  # noqa: E402
+import test_overload  # noqa: E402
 
-MODULES = [test_boot, test_net, test_tcp, test_user, test_mgmt]
+MODULES = [test_boot, test_net, test_tcp, test_user, test_mgmt, test_overload]
 
 
 def run_one(fn):

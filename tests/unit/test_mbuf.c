@@ -252,6 +252,7 @@ static void test_exhaustion_counts_alloc_fails(void **state)
 	for (int i = 0; i < 4; i++)
 		assert_non_null(m[i] = mbuf_alloc(&p));
 	assert_int_equal(p.avail, 0);
+	assert_int_equal(p.min_avail, 0);
 	assert_null(mbuf_alloc(&p));
 	assert_int_equal(p.alloc_fails, 1);
 	assert_null(mbuf_alloc(&p));
@@ -259,6 +260,7 @@ static void test_exhaustion_counts_alloc_fails(void **state)
 	assert_int_equal(p.avail, 0);
 	mbuf_free(m[2]);
 	assert_int_equal(p.avail, 1);
+	assert_int_equal(p.min_avail, 0); /* the low-water mark stays */
 	assert_ptr_equal(mbuf_alloc(&p), m[2]);
 	assert_null(mbuf_alloc(&p));
 	assert_int_equal(p.alloc_fails, 3);
