@@ -1,6 +1,11 @@
 /* Per-core packet-buffer pools. */
 #include "drivers/mbuf.h"
 #include "drivers/platform.h"
+#ifdef HOST_TEST
+#include <string.h>
+#else
+#include "kernel/lib/string.h"
+#endif
 
 #define MBUF_FREE_MARK ((struct mbuf *)1) /* next of a free buffer at the list's end */
 
@@ -77,4 +82,10 @@ void mbuf_free(struct mbuf *m)
 	m->next = p->free ? p->free : MBUF_FREE_MARK;
 	p->free = m;
 	p->avail++;
+}
+
+void mbuf_pool_scrub(struct mbuf_pool *p)
+{
+	for (struct mbuf *m = p->free; m && m != MBUF_FREE_MARK; m = m->next)
+		memset(m->buf, 0, MBUF_BUF_SIZE);
 }

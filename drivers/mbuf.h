@@ -81,6 +81,10 @@ struct mbuf *mbuf_alloc(struct mbuf_pool *p);
  */
 void mbuf_free(struct mbuf *m);
 
+/* Zeroes every buffer on the free list (an app is gone: the next must not read its data
+ * through the pool mapping). Owner core only. */
+void mbuf_pool_scrub(struct mbuf_pool *p);
+
 /* The bus address of the packet's first byte. */
 static inline uint64_t mbuf_data_phys(const struct mbuf *m)
 {

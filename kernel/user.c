@@ -55,6 +55,14 @@ void user_add_rx_region(uint64_t phys, uint64_t len)
 		rx_regions[rx_nregions++] = (typeof(rx_regions[0])){phys, len};
 }
 
+bool user_rx_region_has(uint64_t phys)
+{
+	for (unsigned r = 0; r < rx_nregions; r++)
+		if (phys >= rx_regions[r].phys && phys - rx_regions[r].phys < rx_regions[r].len)
+			return true;
+	return false;
+}
+
 /* The leaf entry for va in the app's tables, creating tables (user-accessible) on the way. */
 static uint64_t *uwalk(uint64_t pml4, uint64_t va)
 {

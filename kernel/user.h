@@ -104,6 +104,8 @@ void user_cpu_init(void);
 /* Physical memory every app may read (the packet pools), mapped read-only at IX_RXMAP_BASE
  * + phys in each app loaded afterwards. */
 void user_add_rx_region(uint64_t phys, uint64_t len);
+/* Whether phys lies in one of those regions (a packet pool). */
+bool user_rx_region_has(uint64_t phys);
 
 /*
  * Loads the static ELF64 image (len bytes at image) into a fresh address space for app, with

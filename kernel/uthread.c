@@ -134,8 +134,8 @@ static __attribute__((noreturn)) void uthread_bad_pointer(struct uthread *t,
 		if (!user_range_ok(c->iov[v].base, c->iov[v].len ? c->iov[v].len : 1))
 			break;
 	}
-	log_err("app %s: %s (call %u of its batch) with memory it cannot read at %016lx on cpu "
-		"%u: app stopped",
+	log_err("app %s: %s (call %u of its batch) with memory it cannot read or does not hold at "
+		"%016lx on cpu %u: app stopped",
 		t->app->name, c->op < IX_OP_MAX && op_names[c->op] ? op_names[c->op] : "call", i,
 		(unsigned long)addr, this_cpu()->id);
 	app_stop(t->app, -1, true);

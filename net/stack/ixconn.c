@@ -22,48 +22,15 @@
 #include "net/rss.h"
 #include "drivers/nic.h"
 #include "net/stack/ixconn.h"
+#include "net/stack/ixconn_priv.h"
 #include "net/stack/rxmem.h"
-
-#define IXC_MAX MEMP_NUM_TCP_PCB
-#define IXC_LISTEN_MAX 8
-
-enum { IXC_FREE, IXC_KNOCK, IXC_OPEN, IXC_CONNECTING, IXC_DEAD };
-
-#define EV_KNOCK 0x01
-#define EV_CONNECTED 0x02
-#define EV_MOVED 0x04
-#define EV_SENT 0x08
-#define EV_DEAD 0x10
-
-struct ixconn {
-	struct tcp_pcb *pcb;  /* NULL once lwIP has freed it */
-	uint64_t cookie;
-	uint32_t gen;	      /* bumped on every free: stale handles do not match */
-	uint8_t state;
-	uint8_t ev;	      /* EV_* waiting to be reported */
-	bool eof;	      /* the peer closed its side... */
-	bool eof_told;	      /* ...and the app was told */
-	bool dirty;	      /* on the dirty list */
-	int32_t status;	      /* for connected and dead */
-	uint32_t sent;	      /* acknowledged bytes not reported yet */
-	struct mbuf *rx_head, *rx_tail; /* received, not released by recv_done */
-	struct mbuf *rx_untold;		/* the first buffer the app has not been told all of */
-	uint16_t rx_untold_off;		/* bytes of rx_untold it has been told of */
-	uint16_t rx_bufs;		/* buffers on rx_head: the memory it pins */
-	bool heavy;			/* holds over its share (net/stack/rxmem.c) */
-	bool owed_listed;		/* on the owed list */
-	uint32_t tuple;			/* rxmem_tuple() of the connection */
-	uint32_t owed;			/* window credit held back under memory pressure */
-	struct ixconn *next;		/* dirty list, or free list */
-	struct ixconn *owed_next;	/* owed list */
-};
 
 static struct ixconn ixc[IXC_MAX];
 static struct ixconn *ixc_free_list, *ixc_dirty_head, *ixc_dirty_tail;
 static struct tcp_pcb *ixc_listeners[IXC_LISTEN_MAX];
-static struct stack_ctx *ixc_ctx;
+struct stack_ctx *ixc_ctx;
 static bool ixc_attached;
-static struct ixconn *ixc_owed_head; /* connections with window credit held back */
+struct ixconn *ixc_owed_head; /* connections with window credit held back */
 
 void ixconn_init(struct stack_ctx *ctx)
 {
@@ -100,7 +67,7 @@ static struct ixconn *ixc_alloc(void)
 	return c;
 }
 
-static void ixc_mark(struct ixconn *c, uint8_t ev)
+void ixc_mark(struct ixconn *c, uint8_t ev)
 {
 	c->ev |= ev;
 	if (c->dirty)
@@ -112,36 +79,6 @@ static void ixc_mark(struct ixconn *c, uint8_t ev)
 	else
 		ixc_dirty_head = c;
 	ixc_dirty_tail = c;
-}
-
-/* c now holds n buffers: the core's accounting and c's heavy mark follow. */
-static void ixc_rx_bufs(struct ixconn *c, unsigned n)
-{
-	c->heavy = rxmem_account(ixc_ctx, c->tuple, c->heavy, c->rx_bufs, n);
-	c->rx_bufs = (uint16_t)n;
-}
-
-/* Drops c from the owed list (its credit is forgotten: the connection is going). */
-static void ixc_unowe(struct ixconn *c)
-{
-	if (!c->owed_listed)
-		return;
-	for (struct ixconn **pp = &ixc_owed_head; *pp; pp = &(*pp)->owed_next)
-		if (*pp == c) {
-			*pp = c->owed_next;
-			break;
-		}
-	c->owed_listed = false;
-	c->owed = 0;
-}
-
-static void ixc_rx_release_all(struct ixconn *c)
-{
-	dataplane_rx_chain_done(c->rx_head);
-	c->rx_head = c->rx_tail = c->rx_untold = NULL;
-	c->rx_untold_off = 0;
-	ixc_rx_bufs(c, 0);
-	ixc_unowe(c);
 }
 
 static void ixc_unhook(struct tcp_pcb *pcb)
@@ -178,94 +115,6 @@ static void ixc_undirty(struct ixconn *c)
 	if (ixc_dirty_tail == c)
 		ixc_dirty_tail = prev;
 	c->dirty = false;
-}
-
-/* Appends one buffer (payload at data, len bytes) to c's receive queue. */
-static void ixc_rx_append(struct ixconn *c, struct mbuf *m)
-{
-	m->next = NULL;
-	if (c->rx_tail)
-		c->rx_tail->next = m;
-	else
-		c->rx_head = m;
-	c->rx_tail = m;
-	if (!c->rx_untold) {
-		c->rx_untold = m;
-		c->rx_untold_off = 0;
-	}
-	ixc_rx_bufs(c, c->rx_bufs + 1u);
-}
-
-/*
- * Compaction: a small segment is copied into the free room after the payload of c's last
- * buffer, and its own buffer goes back at once, so small segments pin memory by their size,
- * not a whole buffer each. The app may be reading the earlier bytes of that buffer (or the
- * NIC sending from them): they are not touched, only the room after them. Returns whether
- * the bytes went in.
- */
-static bool ixc_rx_compact(struct ixconn *c, const uint8_t *data, unsigned len)
-{
-	struct mbuf *t = c->rx_tail;
-
-	if (!t || len > RXMEM_COMPACT_MAX ||
-	    (size_t)(t->buf + MBUF_BUF_SIZE - (t->data + t->len)) < len)
-		return false;
-	memcpy(t->data + t->len, data, len);
-	if (!c->rx_untold) {
-		c->rx_untold = t;
-		c->rx_untold_off = t->len;
-	}
-	t->len = (uint16_t)(t->len + len);
-	ixc_ctx->st->rx_compacted++;
-	return true;
-}
-
-static err_t ixc_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-	struct ixconn *c = arg;
-	unsigned copies = 0;
-
-	(void)pcb;
-	if (!c || err != ERR_OK) {
-		if (p)
-			pbuf_free(p);
-		return ERR_OK;
-	}
-	if (!p) {
-		c->eof = true;
-		ixc_mark(c, 0);
-		return ERR_OK;
-	}
-	/* Pieces not in an NIC buffer (rare: migrated data) are copied into one; count first,
-	 * so a shortage refuses the whole chain (lwIP offers it again) rather than a part. */
-	for (struct pbuf *q = p; q; q = q->next)
-		if (q->len && !stack_rx_pbuf_owns(q))
-			copies += (q->len + MBUF_DATA_ROOM - 1) / MBUF_DATA_ROOM;
-	if (copies > ixc_ctx->pool->avail)
-		return ERR_MEM;
-	for (struct pbuf *q = p; q; q = q->next) {
-		if (!q->len)
-			continue;
-		if (ixc_rx_compact(c, q->payload, q->len))
-			continue; /* pbuf_free below gives its buffer back */
-		struct mbuf *m = stack_rx_pbuf_take(q);
-		if (m) {
-			ixc_rx_append(c, m);
-			continue;
-		}
-		for (u16_t off = 0; off < q->len;) {
-			m = mbuf_alloc(ixc_ctx->pool);
-			u16_t n = (u16_t)LWIP_MIN(q->len - off, MBUF_DATA_ROOM);
-			memcpy(m->data, (uint8_t *)q->payload + off, n);
-			m->len = n;
-			off = (u16_t)(off + n);
-			ixc_ctx->st->rx_copied++;
-			ixc_rx_append(c, m);
-		}
-	}
-	pbuf_free(p); /* the wrappers only: the buffers are ours now */
-	ixc_mark(c, 0);
-	return ERR_OK;
 }
 
 static err_t ixc_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
@@ -446,6 +295,12 @@ static int64_t ixc_sendv(struct ixconn *c, const struct ix_call *call, ixcall_lo
 	int n = ixcall_map_iov(call, room, pieces, 16, &bytes, lookup, arg);
 	if (n < 0)
 		return n;
+	/* Received memory may go out only from buffers this connection holds and the app was
+	 * told of: a released one may hold another connection's data by now. */
+	for (int i = 0; i < n; i++)
+		if (user_rx_region_has(pieces[i].phys) &&
+		    !ixc_rx_holds(c, pieces[i].phys, pieces[i].len))
+			return -IX_EFAULT;
 	for (int i = 0; i < n; i++) {
 		/* No copy: lwIP keeps pointers to the app's pages (through the direct map) until
 		 * the bytes are acknowledged; the NIC gathers them from there. */
@@ -458,77 +313,6 @@ static int64_t ixc_sendv(struct ixconn *c, const struct ix_call *call, ixcall_lo
 	if (done)
 		tcp_output(c->pcb);
 	return (int64_t)done;
-}
-
-/* Opens c's window by n bytes (lwIP takes at most 0xffff at a time). */
-static void ixc_open_window(struct ixconn *c, uint64_t n)
-{
-	while (c->pcb && n) {
-		u16_t k = (u16_t)LWIP_MIN(n, 0xffff);
-		tcp_recved(c->pcb, k);
-		n -= k;
-	}
-}
-
-static int64_t ixc_recv_done(struct ixconn *c, uint64_t bytes)
-{
-	uint64_t left = bytes;
-	unsigned freed = 0;
-
-	/* Only bytes the app was told of can be done with; the first untold buffer may have a
-	 * told beginning (compaction appends to a buffer the app already reads). */
-	while (left && c->rx_head) {
-		struct mbuf *m = c->rx_head;
-		unsigned told = m == c->rx_untold ? c->rx_untold_off : m->len;
-		if (!told)
-			break;
-		if (left < told || told < m->len) {
-			uint16_t k = (uint16_t)LWIP_MIN(left, told);
-			m->data += k;
-			m->len = (uint16_t)(m->len - k);
-			if (m == c->rx_untold)
-				c->rx_untold_off = (uint16_t)(c->rx_untold_off - k);
-			left -= k;
-			break;
-		}
-		left -= m->len;
-		c->rx_head = m->next;
-		if (!c->rx_head)
-			c->rx_tail = NULL;
-		m->next = NULL;
-		dataplane_rx_buf_done(m);
-		freed++;
-	}
-	if (freed)
-		ixc_rx_bufs(c, c->rx_bufs - freed);
-	uint64_t done = bytes - left;
-	/* The window opens by what the app has finished with; under memory pressure a heavy
-	 * connection's opening is held back until the pool recovers (ixconn_poll). */
-	if (done && c->pcb && c->heavy && rxmem_pressure(ixc_ctx)) {
-		c->owed += (uint32_t)done;
-		ixc_ctx->st->rx_wnd_withheld++;
-		if (!c->owed_listed) {
-			c->owed_listed = true;
-			c->owed_next = ixc_owed_head;
-			ixc_owed_head = c;
-		}
-	} else {
-		ixc_open_window(c, done);
-	}
-	return left ? -IX_EINVAL : 0;
-}
-
-void ixconn_poll(void)
-{
-	if (!ixc_owed_head || rxmem_pressure(ixc_ctx))
-		return;
-	while (ixc_owed_head) {
-		struct ixconn *c = ixc_owed_head;
-		ixc_owed_head = c->owed_next;
-		c->owed_listed = false;
-		ixc_open_window(c, c->owed);
-		c->owed = 0;
-	}
 }
 
 static int64_t ixc_close(struct ixconn *c)
@@ -779,10 +563,7 @@ int ixconn_adopt(struct tcp_pcb *pcb, struct stack_conn_export *e)
 	ixc_hook(c, pcb);
 	ixc_rx_bufs(c, bufs);
 	if (e->ix_owed) {
-		c->owed = e->ix_owed; /* paid by ixconn_poll once this core's pool allows */
-		c->owed_listed = true;
-		c->owed_next = ixc_owed_head;
-		ixc_owed_head = c;
+		ixc_owe(c, e->ix_owed); /* paid by ixconn_poll once this core's pool allows */
 	}
 	/* The app learns the new handle before anything else of this connection. */
 	uint8_t ev = c->state == IXC_KNOCK ? EV_KNOCK : EV_MOVED;

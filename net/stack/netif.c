@@ -330,12 +330,20 @@ static unsigned stack_ix_detach(struct stack_ctx *ctx)
 {
 	unsigned n = ixconn_detach();
 
-	/* The resets go out now, and the NIC lets go of every page of the app before the
-	 * management core frees them (bounded: a stuck ring must not hang the core). */
+	/* The resets go out now; the NIC may still be reading the app's pages (zero-copy
+	 * sends): the caller keeps them until stack_ix_tx_busy says it is done. */
 	stack_poll(ctx);
-	for (unsigned i = 0; i < 100000 && stack_tx_inflight; i++)
-		ctx->nic->tx_burst(ctx->nic, ctx->queue, NULL, 0);
+	/* The next app must not read this one's traffic through the read-only pool mapping:
+	 * every free buffer is wiped (those in the RX ring are the NIC's; see rxmem.h). */
+	mbuf_pool_scrub(ctx->pool);
 	return n;
+}
+
+static bool stack_ix_tx_busy(struct stack_ctx *ctx)
+{
+	if (stack_tx_inflight)
+		ctx->nic->tx_burst(ctx->nic, ctx->queue, NULL, 0); /* reclaim what is done */
+	return stack_tx_inflight != 0;
 }
 
 static int64_t stack_ix_exec(struct stack_ctx *ctx, const struct ix_call *call,
@@ -379,6 +387,7 @@ const struct stack_ops stack_ops = {
 	.import_conn = stack_import_conn,
 	.ix_attach = stack_ix_attach,
 	.ix_detach = stack_ix_detach,
+	.ix_tx_busy = stack_ix_tx_busy,
 	.ix_exec = stack_ix_exec,
 	.ix_events = stack_ix_events,
 	.ix_pending = stack_ix_pending,

@@ -113,6 +113,9 @@ struct stack_ops {
 	/* libix (net/stack/ixconn.h): an app thread comes to this core, or is gone. */
 	void (*ix_attach)(struct stack_ctx *ctx);
 	unsigned (*ix_detach)(struct stack_ctx *ctx);
+	/* Whether the NIC still holds zero-copy frames of this instance (an app's pages may be
+	 * freed only once it does not); reclaims finished ones first. */
+	bool (*ix_tx_busy)(struct stack_ctx *ctx);
 	/* Runs one checked call of the app's batch (app page tables loaded); its result. */
 	int64_t (*ix_exec)(struct stack_ctx *ctx, const struct ix_call *call,
 			   ixcall_lookup_fn lookup, void *arg);

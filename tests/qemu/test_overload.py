@@ -163,3 +163,38 @@ def clients_that_never_read_do_not_starve_others(tmp, nic):
         if ns.ping(count=3) != 3:
             raise TestFailure("the guest stopped answering ping")
         m.absent(r"FATAL|error: ")
+
+
+@per_nic
+def app_cannot_send_a_buffer_it_released(tmp, nic):
+    """An app that releases a received buffer (recv_done) and then sends from it is stopped:
+    by then the buffer may hold another connection's data. Its connection is reset, the next
+    app (echo) serves, and the pool's buffers all come back."""
+    mods = [(os.path.join(BUILD, "apps", "hostile"), "resend")] + ECHO_APP
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST, mods), smp=SMP, netns=ns) as m:
+        m.expect(r"app hostile: listening on TCP port 7")
+        before = core(m)
+        client = subprocess.Popen(["ip", "netns", "exec", ns.name, "/usr/bin/python3", "-c",
+                                   "import socket; s = socket.create_connection(('%s', 7), "
+                                   "timeout=5); s.sendall(b'x' * 100); s.settimeout(20); "
+                                   "print(s.recv(100))" % NetNS.GUEST_IP],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        m.expect(r"error: app hostile: sendv \(call \d+ of its batch\) with memory it cannot "
+                 r"read or does not hold at 00006[0-9a-f]{11} on cpu \d+: app stopped")
+        m.expect(r"app hostile: 1 connection reset on cpu 1")
+        m.expect(r"app echo: listening on TCP port 7")
+        _, err = client.communicate(timeout=30)
+        if "reset" not in err.lower():
+            raise TestFailure("the client did not see a reset: %r" % err[-500:])
+        r = load(ns, "--conns", 2, "--size", 100, "--rate", 200, "--count", 100,
+                 "--duration", 3, "--drain", 10, what="echo after the hostile app")
+        if not r["ok"]:
+            raise TestFailure("echo after the hostile app failed: %s" % r)
+        deadline = time.monotonic() + 20
+        while True:
+            now = core(m)
+            if now["rx_held"] == 0 and now["rx_pool_free"] == before["rx_pool_free"]:
+                break
+            if time.monotonic() > deadline:
+                raise TestFailure("buffers did not come back after the hostile app: %s" % now)
+        m.absent(r"FATAL|halted")

@@ -57,7 +57,8 @@ HOSTILE = [
     ("hlt", r"#GP general protection \(vector 13, error 0\)"),
     ("cli", r"#GP general protection \(vector 13, error 0\)"),
     ("wrmsr", r"#GP general protection \(vector 13, error 0\)"),
-    ("sendv", r"sendv \(call 0 of its batch\) with memory it cannot read at ffffffff80100000"),
+    ("sendv", r"sendv \(call 0 of its batch\) with memory it cannot read or does not hold"
+              r" at ffffffff80100000"),
     ("spin", r"thread 0 ran \d+ us on cpu \d+ without entering the kernel \(budget 200000 us"),
     ("div0", r"#DE divide error \(vector 0, error 0\)"),
 ]

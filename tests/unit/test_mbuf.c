@@ -242,6 +242,26 @@ static void test_data_phys_tracks_data(void **state)
 	pool_release(&p);
 }
 
+static void test_scrub_wipes_free_buffers_only(void **state)
+{
+	struct mbuf_pool p;
+
+	(void)state;
+	pool_make(&p, 4, 0);
+	struct mbuf *held = mbuf_alloc(&p), *gone = mbuf_alloc(&p);
+	memset(held->buf, 0xab, MBUF_BUF_SIZE);
+	memset(gone->buf, 0xcd, MBUF_BUF_SIZE);
+	mbuf_free(gone);
+	mbuf_pool_scrub(&p);
+	for (unsigned i = 0; i < MBUF_BUF_SIZE; i++) {
+		assert_int_equal(gone->buf[i], 0);    /* freed: wiped */
+		assert_int_equal(held->buf[i], 0xab); /* still someone's: untouched */
+	}
+	assert_int_equal(p.avail, 3);
+	mbuf_free(held);
+	pool_release(&p);
+}
+
 static void test_exhaustion_counts_alloc_fails(void **state)
 {
 	struct mbuf_pool p;
@@ -581,6 +601,7 @@ int main(void)
 	    T(test_pool_of_n_gives_n_distinct_buffers),
 	    T(test_data_phys_tracks_data),
 	    T(test_exhaustion_counts_alloc_fails),
+	    T(test_scrub_wipes_free_buffers_only),
 	    T(test_free_then_alloc_resets_fields),
 	    T(test_double_free_refused),
 	    T(test_double_free_of_last_free_buffer),

@@ -9,6 +9,8 @@
  *   div0          divide by zero
  *   hang          serve TCP port 7, and on the first bytes received spin forever (the time
  *                 budget stops it, and its connections are reset)
+ *   resend        serve TCP port 7, and send the first bytes received from their buffer after
+ *                 releasing it (recv_done): the buffer may hold someone else's data by then
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,17 @@ static void hang_recv(struct ixev_conn *c, const void *data, size_t len)
 }
 
 static const struct ixev_handlers hang_handlers = {.accept = hang_accept, .recv = hang_recv};
+
+static void resend_recv(struct ixev_conn *c, const void *data, size_t len)
+{
+	if (!len)
+		return;
+	ixev_recv_done(c, len); /* released first: the kernel executes the batch in order */
+	ixev_send(c, data, len);
+}
+
+static const struct ixev_handlers resend_handlers = {.accept = hang_accept,
+						     .recv = resend_recv};
 
 int main(int argc, char **argv)
 {
@@ -67,6 +80,8 @@ int main(int argc, char **argv)
 			__asm__ volatile("" ::: "memory");
 	} else if (!strcmp(mode, "hang")) {
 		ixev_run(&hang_handlers, 7);
+	} else if (!strcmp(mode, "resend")) {
+		ixev_run(&resend_handlers, 7);
 	} else if (!strcmp(mode, "div0")) {
 		volatile int zero = 0;
 		sink = (unsigned long)(100 / zero);
