@@ -15,6 +15,7 @@
 #include "kernel/log.h"
 #include "kernel/paging.h"
 #include "kernel/percpu.h"
+#include "kernel/time.h"
 #include "kernel/user.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
@@ -169,6 +170,26 @@ static void ixc_hook(struct ixconn *c, struct tcp_pcb *pcb)
 	tcp_err(pcb, ixc_err_cb);
 }
 
+/*
+ * A connection reset because a limit said so is counted at once and logged at most once a
+ * second (with how many since the last line), never per packet: a flood must not flood the
+ * console too.
+ */
+static void ixc_refused(const char *why)
+{
+	static uint64_t next_us, since;
+
+	ixc_ctx->st->tcp_refused++;
+	since++;
+	uint64_t now = time_uptime_us();
+	if (now < next_us)
+		return;
+	next_us = now + 1000000;
+	log_warn("dataplane: cpu%u refused %lu connection%s (%s)", this_cpu()->id,
+		 (unsigned long)since, since == 1 ? "" : "s", why);
+	since = 0;
+}
+
 static err_t ixc_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct ixconn *c;
@@ -177,7 +198,7 @@ static err_t ixc_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
 	if (!ixc_attached || !(c = ixc_alloc())) {
-		ixc_ctx->st->tcp_refused++;
+		ixc_refused(ixc_attached ? "connection table full" : "no app serves them");
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}

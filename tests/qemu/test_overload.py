@@ -90,10 +90,12 @@ def overload_degrades_and_recovers(tmp, nic):
                 over.kill()
                 over.wait()
         res = parse(out, "overload run")
-        print("overload_%s: capacity %d B/s (%d msg/s), offered %d msg/s, replies per second"
-              " %s, shed %d B; 1000 messages after it in %.2f s" %
-              (nic, capacity, capacity // 64, rate, res["got_per_interval"], res["shed"],
-               recovery))
+        print("overload_%s: capacity %d B/s (%d msg/s, p99 %d us), offered %d msg/s: replies"
+              " per second %s, p99 %d us, max %d us, shed %d B; 1000 messages after it in"
+              " %.2f s, p99 %d us" %
+              (nic, capacity, capacity // 64, cap_run["lat_p99_us"], rate,
+               res["got_per_interval"], res["lat_p99_us"], res["lat_max_us"], res["shed"],
+               recovery, after["lat_p99_us"]))
         if res["bad"] or res["failed"] or res["resets"]:
             raise TestFailure("overload broke the echo: %s" % res)
         low = [g for g in res["got_per_interval"][:10] if g < capacity // 2]

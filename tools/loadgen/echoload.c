@@ -41,7 +41,58 @@ struct conn {
 	uint64_t got;  /* bytes read and checked */
 	uint64_t bad;  /* echoed bytes that differ */
 	uint32_t seed;
+	uint64_t next_msg; /* the next of its messages to come back whole */
 };
+
+/*
+ * Latencies, from each message's scheduled send time (not the time it was written, so a
+ * backlog shows: no coordinated omission) to the moment its last byte came back. A log-linear
+ * histogram: 16 steps per power of two of microseconds.
+ */
+#define LAT_BUCKETS (40 * 16)
+static uint64_t lat_hist[LAT_BUCKETS];
+static uint64_t lat_count, lat_max_us;
+
+static unsigned lat_bucket(uint64_t us)
+{
+	if (us < 16)
+		return (unsigned)us;
+	unsigned e = 63u - (unsigned)__builtin_clzll(us); /* 4.. */
+	unsigned b = (e - 3) * 16 + (unsigned)((us >> (e - 4)) & 15);
+	return b < LAT_BUCKETS ? b : LAT_BUCKETS - 1;
+}
+
+/* The upper bound of bucket b, in microseconds. */
+static uint64_t lat_bucket_top(unsigned b)
+{
+	if (b < 16)
+		return b;
+	unsigned e = b / 16 + 3, m = b % 16;
+	return ((uint64_t)(16 + m + 1) << (e - 4)) - 1;
+}
+
+static void lat_record(uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+
+	lat_hist[lat_bucket(us)]++;
+	lat_count++;
+	if (us > lat_max_us)
+		lat_max_us = us;
+}
+
+/* The latency under which a fraction q of the messages came back (an upper bound). */
+static uint64_t lat_quantile(double q)
+{
+	uint64_t want = (uint64_t)(q * (double)lat_count), seen = 0;
+
+	for (unsigned b = 0; b < LAT_BUCKETS; b++) {
+		seen += lat_hist[b];
+		if (seen > want)
+			return lat_bucket_top(b) < lat_max_us ? lat_bucket_top(b) : lat_max_us;
+	}
+	return lat_max_us;
+}
 
 static struct conn conns[MAX_CONNS];
 static uint64_t per_interval[MAX_INTERVALS];
@@ -218,7 +269,19 @@ int main(int argc, char **argv)
 						if (buf[j] != stream_byte(c, c->got + (uint64_t)j))
 							c->bad++;
 					c->got += (uint64_t)r;
-					uint64_t slot = (now_ns() - start) / step;
+					uint64_t tnow = now_ns();
+					/* Message j of connection i is message j * nconns + i
+					 * overall, due at that index / rate. */
+					while ((c->next_msg + 1) * (uint64_t)size <= c->got) {
+						double due_s =
+						    (double)(c->next_msg * (uint64_t)nconns +
+							     evs[k].data.u32) /
+						    rate;
+						uint64_t due_ns = start + (uint64_t)(due_s * 1e9);
+						lat_record(tnow > due_ns ? tnow - due_ns : 0);
+						c->next_msg++;
+					}
+					uint64_t slot = (tnow - start) / step;
 					if (slot < MAX_INTERVALS)
 						per_interval[slot] += (uint64_t)r;
 				}
@@ -291,13 +354,16 @@ int main(int argc, char **argv)
 	printf("{\"ok\": %s, \"conns\": %d, \"connected\": %d, \"failed\": %d, \"resets\": %d, "
 	       "\"size\": %d, \"rate\": %.0f, \"duration\": %.1f, \"sent\": %llu, \"got\": %llu, "
 	       "\"bad\": %llu, \"shed\": %llu, \"behind_max\": %llu, \"connect_ms_max\": %llu, "
-	       "\"elapsed_ms\": %llu, "
+	       "\"elapsed_ms\": %llu, \"replies\": %llu, \"lat_p50_us\": %llu, "
+	       "\"lat_p99_us\": %llu, \"lat_p999_us\": %llu, \"lat_max_us\": %llu, "
 	       "\"interval_ms\": %d, \"got_per_interval\": [",
 	       ok ? "true" : "false", nconns, nconnected, failed, resets, size, rate, duration,
 	       (unsigned long long)sent, (unsigned long long)got, (unsigned long long)bad,
 	       (unsigned long long)shed, (unsigned long long)behind_max,
 	       (unsigned long long)connect_ms_max, (unsigned long long)(elapsed / 1000000),
-	       interval_ms);
+	       (unsigned long long)lat_count, (unsigned long long)lat_quantile(0.5),
+	       (unsigned long long)lat_quantile(0.99), (unsigned long long)lat_quantile(0.999),
+	       (unsigned long long)lat_max_us, interval_ms);
 	for (unsigned s = 0; s < nslots; s++)
 		printf("%s%llu", s ? ", " : "", (unsigned long long)per_interval[s]);
 	printf("]}\n");
