@@ -52,6 +52,9 @@ struct dp_core {
 	uint64_t idle_tsc;
 	unsigned addr_gen;		 /* the dp_addr generation this core has applied */
 	struct uthread *thread;		 /* the app thread this core runs, if any */
+	bool detaching;			 /* its app ended: waiting for the NIC to let go */
+	bool detach_warned;
+	uint64_t detach_tsc;
 	struct uthread *volatile thread_new; /* one handed over by the management core */
 	struct l2l3_cfg l3;
 	struct mbuf_pool pool;
@@ -148,6 +151,8 @@ static void dp_drain_inbox(struct dp_core *dc)
 
 static bool dp_inbox_empty(struct dp_core *dc)
 {
+	if (dc->detaching)
+		return false; /* polls the TX ring until the NIC lets go of the old app's pages */
 	if (dc->thread_new || (dc->stack_up && stack_instances[dc->sctx.index]->ix_pending(&dc->sctx)))
 		return false;
 	for (unsigned q = 0; q < dp_ncores; q++)
@@ -388,11 +393,30 @@ static bool dp_app_step(struct dp_core *dc)
 		if (dc->stack_up)
 			ops->ix_attach(&dc->sctx);
 	}
-	if (t->state == UT_DONE || t->app->state != APP_RUNNING) {
-		unsigned reset = dc->stack_up ? ops->ix_detach(&dc->sctx) : 0;
-		if (reset)
-			log_info("app %s: %u connection%s reset on cpu %u", t->app->name, reset,
-				 reset == 1 ? "" : "s", this_cpu()->id);
+	if (dc->detaching || t->state == UT_DONE || t->app->state != APP_RUNNING) {
+		if (!dc->detaching) {
+			unsigned reset = dc->stack_up ? ops->ix_detach(&dc->sctx) : 0;
+			if (reset)
+				log_info("app %s: %u connection%s reset on cpu %u", t->app->name,
+					 reset, reset == 1 ? "" : "s", this_cpu()->id);
+			dc->detaching = true;
+			dc->detach_tsc = rdtsc();
+		}
+		/*
+		 * Zero-copy sends the NIC has not finished read the app's pages: the thread (and
+		 * with it the app's memory) is let go only once the NIC is done with all of them,
+		 * however long that takes; a stuck ring keeps them quarantined, never freed.
+		 */
+		if (dc->stack_up && ops->ix_tx_busy(&dc->sctx)) {
+			if (!dc->detach_warned && rdtsc() - dc->detach_tsc > time_tsc_hz()) {
+				log_warn("app %s: the NIC still holds frames from its memory on cpu %u "
+					 "after 1 s: its pages stay quarantined until it lets go",
+					 t->app->name, this_cpu()->id);
+				dc->detach_warned = true;
+			}
+			return false;
+		}
+		dc->detaching = dc->detach_warned = false;
 		dc->thread = NULL;
 		uthread_release(t);
 		return false;
