@@ -9,6 +9,8 @@ struct kconfig;
 
 /* Packets taken from the NIC per iteration, at most: the batch bound of the whole path. */
 #define DP_BATCH_MAX 64
+/* The longest frame taken in: Ethernet header, a VLAN tag, a 1500-byte MTU. */
+#define DP_FRAME_MAX (14 + 4 + 1500)
 /* Descriptors per ring and buffers per core. */
 #define DP_RX_DESC 512
 #define DP_TX_DESC 512

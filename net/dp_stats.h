@@ -14,6 +14,8 @@
 	X(rx_oversize)	     /* longer than the MTU allows */                                  \
 	X(rx_csum_errors)    /* bad IPv4 or ICMP checksum */                                   \
 	X(rx_not_for_us)     /* well-formed but another host's, or a protocol we do not serve */ \
+	X(rx_no_stack)	     /* dropped: this core's TCP/IP instance is not up */              \
+	X(arp_shared_in)     /* ARP frames other cores shared with this one (not in rx_packets) */ \
 	X(arp_replies)                                                                         \
 	X(icmp_echo_replies)                                                                   \
 	X(tcp_accepted)	     /* connections handed to the app (knocks) */                      \
@@ -29,6 +31,7 @@
 	X(rx_dropped_nomem)  /* segments whose payload was cut for lack of memory (header kept) */ \
 	X(rx_nomem_pool)     /* ...because the pool was at its hard reserve */                 \
 	X(rx_nomem_conn)     /* ...because their connection held over its share under pressure */ \
+	X(rx_nomem_whole)    /* of rx_dropped_nomem, frames dropped whole (checksum not checked by the NIC) */ \
 	X(rx_wnd_withheld)   /* window openings held back from heavy connections under pressure */ \
 	X(app_runs)	     /* times the app thread ran (one batch each) */                   \
 	X(app_events)	     /* event conditions handed to the app */                          \

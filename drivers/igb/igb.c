@@ -223,6 +223,8 @@ static void igb_stats_get(struct nic *nic, struct nic_stats *out)
 	lo = rd(nic, IGB_GOTCL);
 	s->tx_bytes += lo | (uint64_t)rd(nic, IGB_GOTCH) << 32;
 	s->rx_missed_errors += rd(nic, IGB_MPC);
+	for (unsigned q = 0; q < nic->nqueues; q++)
+		s->rx_missed_errors += rd(nic, IGB_RQDPC(q));
 	s->rx_no_buffer += rd(nic, IGB_RNBC);
 	s->rx_crc_errors += rd(nic, IGB_CRCERRS);
 	s->rx_length_errors += rd(nic, IGB_RUC) + rd(nic, IGB_ROC) + rd(nic, IGB_RLEC);

@@ -123,6 +123,10 @@
 #define IGB_GOTCL 0x04090
 #define IGB_GOTCH 0x04094
 #define IGB_RNBC 0x040a0 /* receive no buffers */
+/* Receive queue drop packet count: frames dropped for queue q when it had no descriptor and
+ * SRRCTL.DROP_EN is set (82576 datasheet, statistics registers). Hardware and model differ:
+ * QEMU's igb model never counts here (it loses such frames silently). */
+#define IGB_RQDPC(q) (0x0c030 + 0x40 * (q))
 #define IGB_RUC 0x040a4	 /* runts */
 #define IGB_ROC 0x040ac	 /* oversize (QEMU drops oversize without counting, 10.0) */
 

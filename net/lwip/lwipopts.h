@@ -78,6 +78,7 @@
 /* Counters: lwIP keeps them per instance; the dataplane prints the ones operators need. */
 #define LWIP_STATS 1
 #define LWIP_STATS_DISPLAY 0
+#define LWIP_STATS_LARGE 1 /* 32-bit counters: 16 bits wrap within seconds under load */
 #define LINK_STATS 1
 #define IP_STATS 1
 #define ICMP_STATS 1

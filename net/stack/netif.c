@@ -310,6 +310,8 @@ static void stack_stats(struct stack_ctx *ctx, struct stack_stats *s)
 	s->ip_drop = lwip_stats.ip.drop;
 	s->ip_chkerr = lwip_stats.ip.chkerr;
 	s->udp_rx = lwip_stats.udp.recv;
+	s->eth_drop = lwip_stats.etharp.drop;
+	s->arp_rx = lwip_stats.etharp.recv;
 	s->icmp_rx = lwip_stats.icmp.recv;
 	s->tcp_pcbs = lwip_stats.memp[MEMP_TCP_PCB]->used;
 	s->tcp_pcbs_max = lwip_stats.memp[MEMP_TCP_PCB]->avail;

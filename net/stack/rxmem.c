@@ -122,8 +122,11 @@ bool rxmem_admit(struct stack_ctx *ctx, struct mbuf *m)
 		ctx->st->rx_nomem_pool++;
 	}
 	ctx->st->rx_dropped_nomem++;
-	if (!(m->flags & MBUF_F_RX_L4_CSUM_GOOD))
-		return false; /* the NIC did not check it: cut, lwIP's own check would fail it */
+	if (!(m->flags & MBUF_F_RX_L4_CSUM_GOOD)) {
+		/* The NIC did not check it: once cut, lwIP's own check would fail it. */
+		ctx->st->rx_nomem_whole++;
+		return false;
+	}
 	rxmem_cut(m, ip, ihl, thl);
 	return true;
 }

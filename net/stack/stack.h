@@ -46,6 +46,8 @@ struct stack_ctx {
 	X(ip_drop)	/* IP packets dropped (bad header, not for us, fragments) */          \
 	X(ip_chkerr)	/* bad IPv4 header checksums */                                        \
 	X(udp_rx)                                                                              \
+	X(eth_drop)	/* frames lwIP's Ethernet/ARP input dropped (VLAN, other types, bad ARP) */ \
+	X(arp_rx)	/* ARP packets lwIP took */                                            \
 	X(icmp_rx)                                                                             \
 	X(tcp_pcbs)	/* connections in use now */                                           \
 	X(tcp_pcbs_max) /* configured limit */                                                 \

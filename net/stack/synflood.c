@@ -27,10 +27,12 @@ void stack_syn_make_room(struct stack_ctx *ctx, const uint8_t *f, uint16_t len)
 	for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l; l = l->next) {
 		if (l->local_port != port || l->accepts_pending < l->backlog)
 			continue;
+		/* tcp_ticks advance every 500 ms, so many half-open connections tie; lwIP puts new
+		 * PCBs first in the list, so on a tie the later one in the list is the older. */
 		struct tcp_pcb *oldest = NULL;
 		for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
 			if (p->state == SYN_RCVD && p->listener == l &&
-			    (!oldest || (u32_t)(tcp_ticks - p->tmr) > (u32_t)(tcp_ticks - oldest->tmr)))
+			    (!oldest || (u32_t)(tcp_ticks - p->tmr) >= (u32_t)(tcp_ticks - oldest->tmr)))
 				oldest = p;
 		if (oldest) {
 			tcp_abandon(oldest, 0);

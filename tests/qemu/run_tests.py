@@ -21,8 +21,9 @@ import test_tcp  # noqa: E402
 import test_user  # noqa: E402
 import test_mgmt  # noqa: E402
 import test_overload  # noqa: E402
+import test_hostile  # noqa: E402
 
-MODULES = [test_boot, test_net, test_tcp, test_user, test_mgmt, test_overload]
+MODULES = [test_boot, test_net, test_tcp, test_user, test_mgmt, test_overload, test_hostile]
 
 
 def run_one(fn):
