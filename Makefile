@@ -49,7 +49,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
 include mgmt/mgmt.mk
 KOBJS += $(MGMT_KOBJS) $(BEARSSL_KOBJS)
 
-.PHONY: all setup run gdb test unit-tests bench clean format
+.PHONY: all setup run gdb test unit-tests fuzz bench clean format
 .DEFAULT_GOAL := all
 
 APPS := $(patsubst user/apps/%/,%,$(wildcard user/apps/*/))
@@ -193,6 +193,10 @@ unit-tests: setup $(UNIT_BINS)
 
 test: all unit-tests
 	@tests/run.sh $(UNIT_BINS)
+
+# Every libFuzzer target for 5 minutes each (make test gives each 15 seconds).
+fuzz:
+	@FUZZ_TIME=300 tests/fuzz/run.sh
 
 # Benchmarks print figures with their settings; they are not tests and assert nothing.
 bench: all

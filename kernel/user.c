@@ -1,6 +1,7 @@
 /* App address spaces, ELF loading, and running an app in ring 3. */
 #include "kernel/user.h"
 #include "kernel/bootinfo.h"
+#include "kernel/elf.h"
 #include "kernel/heap.h"
 #include "kernel/lib/string.h"
 #include "kernel/log.h"
@@ -13,29 +14,12 @@
 #include "kernel/x86.h"
 #include "user/libix/ix_abi.h"
 
-/* ELF64 (System V ABI, x86-64 supplement). */
-#define ELF_MAGIC 0x464c457fu /* "\x7fELF" */
-#define ELFCLASS64 2
-#define ET_EXEC 2
-#define EM_X86_64 62
-#define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
-
-struct elf64_ehdr {
-	uint32_t magic;
-	uint8_t class, data, version, osabi, pad[8];
-	uint16_t type, machine;
-	uint32_t version2;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-} __attribute__((packed));
-
-struct elf64_phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-} __attribute__((packed));
+/*
+ * The highest end of an app's segments: the heap grows after the last one by up to
+ * USER_HEAP_MAX, and neither may reach the areas the kernel maps for the app (the packet pools
+ * at IX_RXMAP_BASE, the shared areas and the stacks above them).
+ */
+#define USER_IMAGE_END (IX_RXMAP_BASE - USER_HEAP_MAX)
 
 _Static_assert(IX_STACK_TOP == USER_TOP && IX_STACK_STRIDE == USER_STACK_STRIDE,
 	       "user/libix/ix_abi.h and kernel/user.h disagree on thread stacks");
@@ -165,16 +149,17 @@ static int app_load_threads(struct app *app, unsigned nthreads)
 int app_load(struct app *app, const char *name, const char *args, const uint8_t *image,
 	     uint64_t len, unsigned nthreads)
 {
-	const struct elf64_ehdr *eh = (const void *)image;
+	struct elf_layout lay;
+	const char *why;
 
 	memset(app, 0, sizeof(*app));
 	strlcpy(app->name, name, sizeof(app->name));
 	strlcpy(app->args, args, sizeof(app->args));
-	if (len < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->class != ELFCLASS64 ||
-	    eh->type != ET_EXEC || eh->machine != EM_X86_64 ||
-	    eh->phentsize != sizeof(struct elf64_phdr) ||
-	    eh->phoff + (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > len) {
-		log_err("app %s: not a static x86_64 ELF executable", name);
+	if (elf_check(image, len, USER_BASE, USER_IMAGE_END, &lay, &why)) {
+		if (lay.bad >= 0)
+			log_err("app %s: refused: program header %d: %s", name, lay.bad, why);
+		else
+			log_err("app %s: refused: %s", name, why);
 		return -1;
 	}
 	app->pml4 = mem_page_alloc();
@@ -184,18 +169,11 @@ int app_load(struct app *app, const char *name, const char *args, const uint8_t 
 	memcpy((uint64_t *)phys_to_virt(app->pml4) + 256,
 	       (uint64_t *)phys_to_virt(paging_kernel_cr3()) + 256, 256 * sizeof(uint64_t));
 
-	const struct elf64_phdr *ph = (const void *)(image + eh->phoff);
-	for (unsigned i = 0; i < eh->phnum; i++) {
-		if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
-			continue;
-		uint64_t va = ph[i].vaddr, end = va + ph[i].memsz;
-		if (va < USER_BASE || end > USER_TOP || end < va || ph[i].filesz > ph[i].memsz ||
-		    ph[i].offset + ph[i].filesz > len) {
-			log_err("app %s: segment %u (%#lx+%#lx) outside user space or the file",
-				name, i, (unsigned long)va, (unsigned long)ph[i].memsz);
-			return -1;
-		}
-		uint64_t flags = (ph[i].flags & PF_W ? PTE_W : 0) | (ph[i].flags & PF_X ? 0 : PTE_NX);
+	/* elf_check has put every segment inside the file and [USER_BASE, USER_IMAGE_END). */
+	for (unsigned i = 0; i < lay.nsegs; i++) {
+		const struct elf_seg *sg = &lay.seg[i];
+		uint64_t va = sg->vaddr, end = va + sg->memsz, fend = va + sg->filesz;
+		uint64_t flags = (sg->flags & PF_W ? PTE_W : 0) | (sg->flags & PF_X ? 0 : PTE_NX);
 		uint64_t page_end = (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1ULL);
 		if (page_end > app->brk_start)
 			app->brk_start = page_end; /* the heap starts after the last segment */
@@ -207,14 +185,13 @@ int app_load(struct app *app, const char *name, const char *args, const uint8_t 
 			}
 			/* Copy the part of the file that falls in this page. */
 			uint64_t lo = p < va ? va : p, hi = p + PAGE_SIZE;
-			uint64_t fend = va + ph[i].filesz;
 			if (hi > fend)
 				hi = fend;
 			if (lo < hi)
-				memcpy(page + (lo - p), image + ph[i].offset + (lo - va), hi - lo);
+				memcpy(page + (lo - p), image + sg->offset + (lo - va), hi - lo);
 		}
 	}
-	app->entry = eh->entry;
+	app->entry = lay.entry;
 	app->brk = app->brk_start;
 	if (app_load_threads(app, nthreads)) {
 		log_err("app %s: out of memory for %u threads", name, nthreads);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the host unit tests given as arguments (cmocka programs, under valgrind),
-# the protocol fuzzer (bounded time), then the QEMU end-to-end tests. Ends with
+# the fuzzers (bounded time), then the QEMU end-to-end tests. Ends with
 # "N passed, N failed"; exits 1 on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -23,14 +23,20 @@ for t in "$@"; do
 	pass=$((pass + p)) fail=$((fail + f))
 done
 
-# The management protocol parser under libFuzzer, for a bounded time (tests/fuzz/run.sh).
+# Every libFuzzer target (the management protocol parser, the ELF checker), each for a bounded
+# time (tests/fuzz/run.sh): one "fuzz NAME: N passed, M failed" line per target.
 fout=$(tests/fuzz/run.sh)
+frc=$?
 echo "$fout"
-fline=$(tail -n 1 <<<"$fout")
-if [[ $fline =~ ^fuzz\ [a-z]+:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-	pass=$((pass + BASH_REMATCH[1])) fail=$((fail + BASH_REMATCH[2]))
-else
-	fail=$((fail + 1))
+fseen=0
+while read -r fline; do
+	if [[ $fline =~ ^fuzz\ [a-z0-9_]+:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		pass=$((pass + BASH_REMATCH[1])) fail=$((fail + BASH_REMATCH[2]))
+		fseen=$((fseen + 1))
+	fi
+done <<<"$fout"
+if [ "$fseen" -eq 0 ] || { [ "$frc" -ne 0 ] && ! grep -q ' [1-9][0-9]* failed' <<<"$fout"; }; then
+	fail=$((fail + 1)) # no result at all, or it failed without saying so
 fi
 
 qout=$(mktemp)

@@ -25,3 +25,5 @@ UNIT_TESTS += timerwheel
 unit_timerwheel_SRCS := net/timerwheel.c
 UNIT_TESTS += ixcall
 unit_ixcall_SRCS := kernel/ixcall.c
+UNIT_TESTS += elf
+unit_elf_SRCS := kernel/elf.c
