@@ -10,6 +10,7 @@
 #include "kernel/paging.h"
 #include "kernel/pci.h"
 #include "kernel/percpu.h"
+#include "kernel/random.h"
 #include "kernel/selftest.h"
 #include "kernel/serial.h"
 #include "kernel/smp.h"
@@ -149,6 +150,7 @@ void kmain(uint32_t magic, uint32_t info)
 	boot_report();
 	acpi_setup();
 	time_init(&acpi);
+	random_init(&acpi);
 	apic_init(&acpi);
 	apic_enable_local();
 	bsp->apic_id = apic_id();

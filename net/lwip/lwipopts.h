@@ -92,4 +92,8 @@
 #define LWIP_NOASSERT_ON_ERROR 0
 #define LWIP_PROVIDE_ERRNO 1
 
+/* Initial sequence numbers: RFC 6528, a keyed hash of the 4-tuple and a clock (net/stack/isn.c) */
+#define LWIP_HOOK_FILENAME "net/lwip/lwiphooks.h"
+#define LWIP_HOOK_TCP_ISN stack_tcp_isn
+
 #endif

@@ -2,8 +2,8 @@
 #include <stdarg.h>
 #include "kernel/lib/printf.h"
 #include "kernel/log.h"
+#include "kernel/random.h"
 #include "kernel/time.h"
-#include "kernel/x86.h"
 #include "lwip/arch.h"
 #include "lwip/sys.h"
 
@@ -30,11 +30,7 @@ void stack_assert(const char *msg, const char *file, int line)
 
 uint32_t stack_rand(void)
 {
-	/* Initial sequence numbers and ports: the TSC's low bits mixed (xorshift). */
-	uint64_t x = rdtsc();
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return (uint32_t)(x ^ (x >> 32));
+	/* LWIP_RAND (ephemeral ports) and the connect path's port choice: the kernel's random
+	 * source. Initial sequence numbers come from net/stack/isn.c. */
+	return (uint32_t)random_u64();
 }

@@ -18,12 +18,13 @@ import qemu  # noqa: E402
 import test_boot  # noqa: E402
 import test_net  # noqa: E402
 import test_tcp  # noqa: E402
+import test_isn  # noqa: E402
 import test_user  # noqa: E402
 import test_mgmt  # noqa: E402
 import test_overload  # noqa: E402
 import test_hostile  # noqa: E402
 
-MODULES = [test_boot, test_net, test_tcp, test_user, test_mgmt, test_overload, test_hostile]
+MODULES = [test_boot, test_net, test_tcp, test_isn, test_user, test_mgmt, test_overload, test_hostile]
 
 
 def run_one(fn):

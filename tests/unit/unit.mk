@@ -27,3 +27,5 @@ UNIT_TESTS += ixcall
 unit_ixcall_SRCS := kernel/ixcall.c
 UNIT_TESTS += elf
 unit_elf_SRCS := kernel/elf.c
+UNIT_TESTS += random
+unit_random_SRCS := kernel/random.c
