@@ -20,26 +20,35 @@
 
 static bool cmd_reboot_pending;
 
+/* Puts key=s where ksnprintf returned n into s[0..cap): a cut value marks the answer wrong. */
+static void rec_formatted(struct mgmt_buf *b, const char *key, const char *s, int n, size_t cap)
+{
+	if (n < 0 || (size_t)n >= cap)
+		mgmt_buf_value_cut(b);
+	mgmt_rec_str(b, key, s);
+}
+
 static void rec_ipv4(struct mgmt_buf *b, const char *key, uint32_t ip, int prefix)
 {
 	char s[24];
+	int n;
 
 	if (prefix >= 0)
-		ksnprintf(s, sizeof(s), "%u.%u.%u.%u/%d", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
-			  ip & 255, prefix);
+		n = ksnprintf(s, sizeof(s), "%u.%u.%u.%u/%d", ip >> 24, (ip >> 16) & 255,
+			      (ip >> 8) & 255, ip & 255, prefix);
 	else
-		ksnprintf(s, sizeof(s), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
-			  ip & 255);
-	mgmt_rec_str(b, key, s);
+		n = ksnprintf(s, sizeof(s), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255,
+			      (ip >> 8) & 255, ip & 255);
+	rec_formatted(b, key, s, n, sizeof(s));
 }
 
 static void rec_mac(struct mgmt_buf *b, const uint8_t *mac)
 {
 	char s[20];
+	int n = ksnprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+			  mac[3], mac[4], mac[5]);
 
-	ksnprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-		  mac[4], mac[5]);
-	mgmt_rec_str(b, "mac", s);
+	rec_formatted(b, "mac", s, n, sizeof(s));
 }
 
 static enum mgmt_status cmd_error(struct mgmt_buf *b, enum mgmt_status st, const char *why)
@@ -260,6 +269,7 @@ static enum mgmt_status cmd_log(struct mgmt_buf *b, const struct mgmt_rec *arg, 
 	static char text[64 * 1024];
 	uint64_t lines = LOG_LINES_DEFAULT;
 	size_t pos = 0, n = 0, got;
+	bool dropped = false;
 
 	const char *v;
 	size_t vn;
@@ -268,13 +278,26 @@ static enum mgmt_status cmd_log(struct mgmt_buf *b, const struct mgmt_rec *arg, 
 	if (have_arg && mgmt_rec_get(arg, "lines", &v, &vn) &&
 	    (!mgmt_rec_get_u64(arg, "lines", &lines) || lines < 1 || lines > LOG_LINES_MAX))
 		return cmd_error(b, MGMT_ST_BAD_ARGUMENT, "lines must be 1..1000");
-	while (n < sizeof(text) && (got = log_read(&pos, text + n, sizeof(text) - n)))
+	/* The newest bytes of the log: when it holds more than text does (or grows while it is
+	 * read), the older half goes, so the lines below are always the last ones. */
+	while ((got = log_read(&pos, text + n, sizeof(text) - n))) {
 		n += got;
-	/* The last `lines` complete lines, oldest first. */
+		if (n == sizeof(text)) {
+			memmove(text, text + n / 2, n - n / 2);
+			n -= n / 2;
+			dropped = true;
+		}
+	}
+	/* The last `lines` complete lines, oldest first (after a drop, not the first, cut one). */
 	size_t start = n;
 	for (uint64_t seen = 0; start > 0; start--)
 		if (text[start - 1] == '\n' && start != n && ++seen == lines)
 			break;
+	if (start == 0 && dropped) {
+		while (start < n && text[start] != '\n')
+			start++;
+		start++;
+	}
 	while (start < n) {
 		size_t end = start;
 		while (end < n && text[end] != '\n')
@@ -372,7 +395,9 @@ static enum mgmt_status cmd_core_set(struct mgmt_buf *b, const struct mgmt_rec *
 
 	if (!have_arg || !mgmt_rec_get_u64(arg, "count", &n) || n < 1 || n > dataplane_max()) {
 		char why[64];
-		ksnprintf(why, sizeof(why), "count must be 1..%u", dataplane_max());
+		int w = ksnprintf(why, sizeof(why), "count must be 1..%u", dataplane_max());
+		if (w < 0 || (size_t)w >= sizeof(why))
+			return cmd_error(b, MGMT_ST_BAD_ARGUMENT, "count out of range");
 		return cmd_error(b, MGMT_ST_BAD_ARGUMENT, dataplane_max() ? why : "no dataplane");
 	}
 	log_info("mgmt: core set %lu: moving flow groups", (unsigned long)n);

@@ -2,7 +2,8 @@
  * The management core's protocol engine: every message from the port or COM2 is checked
  * (structure, HMAC-SHA256, sequence number) before anything else looks at it; what fails is
  * counted and, where the protocol allows, answered with an unauthenticated error. Accepted
- * requests run (mgmt/cmds.c) and their answer goes back in parts of one message each.
+ * requests run (mgmt/cmds.c) and their answer goes back in parts of one message each, every
+ * part of one answer cut from the one snapshot of it (mgmt/answer_cache.h).
  */
 #include "mgmt/mgmt.h"
 #include "kernel/cmdline.h"
@@ -10,8 +11,9 @@
 #include "kernel/log.h"
 #include "kernel/rtc.h"
 #include "kernel/time.h"
+#include "mgmt/answer_cache.h"
 
-#define MGMT_TEXT_MAX (128 * 1024) /* a whole answer before it is cut into parts */
+#define MGMT_TEXT_MAX (128 * 1024) /* a whole answer (with its NUL) before it is cut into parts */
 
 struct mgmt_stats mgmt_stats;
 
@@ -22,13 +24,9 @@ static bool mgmt_have_key;
  * requests recorded before a reboot stay old after it. */
 static uint64_t mgmt_last_seq;
 
-/* The last multi-part answer: parts after the first are served from it, so they fit together. */
-static char mgmt_text[MGMT_TEXT_MAX];
-static size_t mgmt_text_len;
-static uint16_t mgmt_text_cmd;
-static char mgmt_text_args[MGMT_PAYLOAD_MAX];
-static size_t mgmt_text_alen;
-static bool mgmt_text_valid;
+/* The answer being built and the MGMT_SNAPS multi-part answers kept for their later parts. */
+static char mgmt_text[MGMT_SNAPS + 1][MGMT_TEXT_MAX];
+static struct mgmt_cache mgmt_cache;
 
 static void mgmt_count(unsigned st)
 {
@@ -48,6 +46,9 @@ static void mgmt_count(unsigned st)
 		MGMT_COUNT_CASE(MGMT_ST_BAD_ARGUMENT, bad_argument)
 		MGMT_COUNT_CASE(MGMT_ST_NOT_PROVISIONED, not_provisioned)
 		MGMT_COUNT_CASE(MGMT_ST_BUSY, busy)
+		MGMT_COUNT_CASE(MGMT_ST_TOO_LARGE, too_large)
+		MGMT_COUNT_CASE(MGMT_ST_SNAPSHOT_GONE, snapshot_gone)
+		MGMT_COUNT_CASE(MGMT_ST_INTERNAL, internal)
 #undef MGMT_COUNT_CASE
 	default:
 		break;
@@ -71,28 +72,37 @@ static void mgmt_reject(const uint8_t *msg, size_t len, unsigned st, mgmt_send_f
 	mgmt_send(send, arg, out, mgmt_error_reply(msg, len, st, out, sizeof(out)));
 }
 
-/* An authenticated answer of one part: status and an optional `error msg=` record. */
+/* An authenticated answer of one part: status, snapshot id, records or an `error msg=`. */
 static void mgmt_answer(const struct mgmt_hdr *h, unsigned st, const char *text, size_t n,
-			unsigned flags, mgmt_send_fn send, void *arg)
+			unsigned flags, uint32_t snap, mgmt_send_fn send, void *arg)
 {
 	uint8_t out[MGMT_MSG_MAX];
 
 	mgmt_count(st);
 	mgmt_send(send, arg, out,
-		  mgmt_response_encode(out, sizeof(out), h, st, flags, h->part, text, n, mgmt_key));
+		  mgmt_response_encode(out, sizeof(out), h, st, flags, h->part, snap, text, n,
+				       mgmt_key));
 }
 
+/* An error with an `error msg=why` record (sent without it if it does not fit). */
 static void mgmt_answer_error(const struct mgmt_hdr *h, unsigned st, const char *why,
 			      mgmt_send_fn send, void *arg)
 {
-	char text[160];
+	char text[256];
 	struct mgmt_buf b;
 
 	mgmt_buf_init(&b, text, sizeof(text));
 	mgmt_rec_begin(&b, "error");
 	mgmt_rec_str(&b, "msg", why);
 	mgmt_rec_end(&b);
-	mgmt_answer(h, st, text, b.len, 0, send, arg);
+	mgmt_answer(h, st, text, b.len, 0, h->snap, send, arg);
+}
+
+static enum mgmt_status mgmt_build(const struct mgmt_hdr *h, const char *args, size_t alen,
+				   struct mgmt_buf *out, bool *changes, void *ctx)
+{
+	(void)ctx;
+	return mgmt_cmd_run(h, args, alen, out, changes);
 }
 
 /* Provisioning: only over COM2, only while there is no key, MAC'd with the key it carries. */
@@ -113,7 +123,7 @@ static void mgmt_provision(const uint8_t *msg, size_t len, bool serial, mgmt_sen
 	memcpy(mgmt_key, key, sizeof(key));
 	mgmt_have_key = true;
 	log_info("mgmt: provisioned: a key was set over COM2");
-	mgmt_answer(&h, MGMT_OK, "", 0, 0, send, arg);
+	mgmt_answer(&h, MGMT_OK, "", 0, 0, 0, send, arg);
 }
 
 void mgmt_handle(const uint8_t *msg, size_t len, bool serial, mgmt_send_fn send, void *arg)
@@ -136,37 +146,13 @@ void mgmt_handle(const uint8_t *msg, size_t len, bool serial, mgmt_send_fn send,
 		mgmt_answer_error(&h, MGMT_ST_BAD_ARGUMENT, "already provisioned", send, arg);
 		return;
 	}
-	const char *args = (const char *)payload;
-	bool cached = h.part > 0 && mgmt_text_valid && mgmt_text_cmd == h.command &&
-		      mgmt_text_alen == h.len && !memcmp(mgmt_text_args, args, h.len);
-	if (!cached) {
-		struct mgmt_buf b;
-		bool changes = false;
-		mgmt_buf_init(&b, mgmt_text, sizeof(mgmt_text));
-		mgmt_text_valid = false;
-		st = mgmt_cmd_run(&h, args, h.len, &b, &changes);
-		if (st != MGMT_OK || (changes && h.part > 0)) {
-			if (st == MGMT_OK)
-				st = MGMT_ST_BAD_ARGUMENT;
-			/* The handler's records (an `error msg=`) go with the status. */
-			mgmt_answer(&h, st, mgmt_text, b.len < MGMT_PAYLOAD_MAX ? b.len : 0, 0, send,
-				    arg);
-			return;
-		}
-		mgmt_text_len = b.len;
-		mgmt_text_cmd = h.command;
-		memcpy(mgmt_text_args, args, h.len);
-		mgmt_text_alen = h.len;
-		mgmt_text_valid = !changes;
-	}
-	size_t off, n;
-	bool more;
-	if (!mgmt_part_slice(mgmt_text, mgmt_text_len, h.part, MGMT_PAYLOAD_MAX, &off, &n, &more)) {
-		mgmt_answer_error(&h, MGMT_ST_BAD_ARGUMENT, "no such part", send, arg);
-		return;
-	}
-	mgmt_answer(&h, MGMT_OK, mgmt_text + off, n, more ? MGMT_FLAG_MORE : 0, send, arg);
-	if (h.command == MGMT_CMD_REBOOT)
+	/* Part 0 runs the command; a later part comes from the snapshot part 0 came from. */
+	static struct mgmt_part_out r;
+	mgmt_cache_answer(&mgmt_cache, &h, (const char *)payload, h.len, mgmt_build, NULL, &r);
+	if (r.evicted)
+		mgmt_stats.snapshots_evicted++;
+	mgmt_answer(&h, r.status, r.text, r.len, r.flags, r.snap, send, arg);
+	if (r.ran && h.command == MGMT_CMD_REBOOT)
 		mgmt_cmd_after_reply();
 }
 
@@ -175,6 +161,10 @@ void mgmt_init(const struct kconfig *cfg)
 	uint64_t now = rtc_unix_seconds();
 
 	mgmt_last_seq = now * 1000000;
+	/* Snapshot ids start where this boot's clock is, so one from before a reboot does not
+	 * name an answer of this boot (docs/mgmt-protocol.md). */
+	mgmt_cache_init(&mgmt_cache, &mgmt_text[0][0], MGMT_TEXT_MAX,
+			(uint32_t)(now * 1000000 + time_uptime_us()));
 	if (cfg->mgmt_key[0] && mgmt_key_parse(cfg->mgmt_key, strlen(cfg->mgmt_key), mgmt_key) == 0)
 		mgmt_have_key = true;
 	log_info("mgmt: protocol v%u on UDP port %u and COM2; %s; wall clock %lu s", MGMT_VERSION,

@@ -35,6 +35,10 @@ void mgmt_poll(void);
 	X(bad_argument)                                                                        \
 	X(not_provisioned) /* requests before a key was set */                                \
 	X(busy)                                                                                \
+	X(too_large)	   /* answers refused: larger than the answer buffer */               \
+	X(snapshot_gone)   /* parts asked of a snapshot no longer kept */                     \
+	X(snapshots_evicted) /* kept answers dropped for newer ones */                        \
+	X(internal)                                                                            \
 	X(frame_errors)	   /* COM2 frames dropped by the deframer */                          \
 	X(udp_other)	   /* frames on the port that were not for the protocol */           \
 	X(arp_replies)                                                                         \

@@ -44,11 +44,14 @@ MGMT_ALL := $(BUILD)/ixmgr
 MGMT_TEST_SRCS := mgmt/proto.c mgmt/hmac.c $(BEARSSL_SRCS)
 MGMT_TESTS := mgmtproto ixmgr_output
 UNIT_TESTS += $(MGMT_TESTS)
-unit_mgmtproto_SRCS := $(MGMT_TEST_SRCS)
-unit_ixmgr_output_SRCS := tools/ixmgr/output.c $(MGMT_TEST_SRCS)
+# test_mgmtproto also tests the kept answers (mgmt/answer_cache.c, pure logic the kernel links
+# too); test_ixmgr_output runs ixmgr's client (snapshot restarts) against it over a fake link.
+unit_mgmtproto_SRCS := mgmt/answer_cache.c $(MGMT_TEST_SRCS)
+unit_ixmgr_output_SRCS := tools/ixmgr/output.c tools/ixmgr/client.c tools/ixmgr/commands.c \
+	mgmt/answer_cache.c $(MGMT_TEST_SRCS)
 $(foreach t,$(MGMT_TESTS),$(BUILD)/host/test_$(t)): unit_mgmtproto_SRCS += $(BEARSSL_INC)
 $(foreach t,$(MGMT_TESTS),$(BUILD)/host/test_$(t)): unit_ixmgr_output_SRCS += $(BEARSSL_INC)
-$(foreach t,$(MGMT_TESTS),$(BUILD)/host/test_$(t)): mgmt/proto.h mgmt/hmac.h \
+$(foreach t,$(MGMT_TESTS),$(BUILD)/host/test_$(t)): mgmt/proto.h mgmt/hmac.h mgmt/answer_cache.h \
 	$(wildcard tools/ixmgr/*.h) | $(BEARSSL_STAMP)
 
 -include $(MGMT_KOBJS:.o=.d) $(BEARSSL_KOBJS:.o=.d)

@@ -21,6 +21,8 @@ static const char *const mgmt_status_names[MGMT_ST_COUNT] = {
     [MGMT_ST_BUSY] = "busy",
     [MGMT_ST_NOT_PROVISIONED] = "not_provisioned",
     [MGMT_ST_INTERNAL] = "internal",
+    [MGMT_ST_TOO_LARGE] = "too_large",
+    [MGMT_ST_SNAPSHOT_GONE] = "snapshot_gone",
 };
 
 static const char *const mgmt_cmd_names[MGMT_CMD_COUNT] = {
@@ -101,7 +103,19 @@ static uint16_t mgmt_get16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static void mgmt_hdr_write(uint8_t *p, const struct mgmt_hdr *h)
+static void mgmt_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t mgmt_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Bytes 0..23: the same in version 1 and 2 (h->version is written as it is). */
+static void mgmt_hdr_write_common(uint8_t *p, const struct mgmt_hdr *h)
 {
 	uint32_t magic = MGMT_MAGIC;
 
@@ -118,7 +132,14 @@ static void mgmt_hdr_write(uint8_t *p, const struct mgmt_hdr *h)
 		p[16 + i] = (uint8_t)(h->seq >> (8 * i));
 }
 
-static void mgmt_hdr_read(const uint8_t *p, struct mgmt_hdr *h)
+static void mgmt_hdr_write(uint8_t *p, const struct mgmt_hdr *h)
+{
+	mgmt_hdr_write_common(p, h);
+	mgmt_put32(p + 24, h->snap);
+}
+
+/* Reads bytes 0..23 (command and seq sit there in every version); snap becomes 0. */
+static void mgmt_hdr_read_common(const uint8_t *p, struct mgmt_hdr *h)
 {
 	h->version = p[4];
 	h->type = p[5];
@@ -130,6 +151,13 @@ static void mgmt_hdr_read(const uint8_t *p, struct mgmt_hdr *h)
 	h->seq = 0;
 	for (int i = 7; i >= 0; i--)
 		h->seq = h->seq << 8 | p[16 + i];
+	h->snap = 0;
+}
+
+static void mgmt_hdr_read(const uint8_t *p, struct mgmt_hdr *h)
+{
+	mgmt_hdr_read_common(p, h);
+	h->snap = mgmt_get32(p + 24);
 }
 
 static bool mgmt_magic_ok(const uint8_t *p)
@@ -242,12 +270,29 @@ enum mgmt_status mgmt_key_set_extract(const uint8_t *msg, size_t len, uint8_t ke
 	return MGMT_OK;
 }
 
+static const uint8_t mgmt_zero_tag[MGMT_TAG_LEN];
+
+/* A version 1 target's unauthenticated error for request seq: 56 bytes, zero tag. */
+static enum mgmt_status mgmt_v1_error_verify(const uint8_t *msg, size_t len, uint64_t seq,
+					     struct mgmt_hdr *h)
+{
+	if (len != MGMT_MSG_MIN_V1)
+		return MGMT_ST_BAD_VERSION;
+	mgmt_hdr_read_common(msg, h);
+	if (h->type != MGMT_TYPE_RESPONSE || h->len != 0 || !(h->flags & MGMT_FLAG_UNAUTH) ||
+	    h->status == MGMT_OK || h->status > MGMT_ST_INTERNAL ||
+	    !mgmt_ct_equal(msg + MGMT_HDR_LEN_V1, mgmt_zero_tag, MGMT_TAG_LEN))
+		return MGMT_ST_BAD_VERSION;
+	return h->seq == seq ? MGMT_ST_UNAUTHENTICATED : MGMT_ST_WRONG_SEQ;
+}
+
 enum mgmt_status mgmt_response_verify(const uint8_t *msg, size_t len, const uint8_t *key,
 				      uint64_t seq, struct mgmt_hdr *h, const uint8_t **payload)
 {
-	static const uint8_t zero[MGMT_TAG_LEN];
 	enum mgmt_status st = mgmt_msg_parse(msg, len, h, payload);
 
+	if (st == MGMT_ST_BAD_VERSION && h->version == MGMT_VERSION_V1)
+		return mgmt_v1_error_verify(msg, len, seq, h);
 	if (st != MGMT_OK)
 		return st;
 	if (h->type != MGMT_TYPE_RESPONSE)
@@ -256,7 +301,7 @@ enum mgmt_status mgmt_response_verify(const uint8_t *msg, size_t len, const uint
 		return MGMT_ST_WRONG_SEQ;
 	if (h->flags & MGMT_FLAG_UNAUTH) {
 		if (h->len != 0 || h->status == MGMT_OK || h->status >= MGMT_ST_COUNT ||
-		    !mgmt_ct_equal(msg + MGMT_HDR_LEN, zero, MGMT_TAG_LEN))
+		    !mgmt_ct_equal(msg + MGMT_HDR_LEN, mgmt_zero_tag, MGMT_TAG_LEN))
 			return MGMT_ST_BAD_MAC;
 		*payload = NULL;
 		return MGMT_ST_UNAUTHENTICATED;
@@ -267,8 +312,8 @@ enum mgmt_status mgmt_response_verify(const uint8_t *msg, size_t len, const uint
 }
 
 size_t mgmt_response_encode(uint8_t *out, size_t cap, const struct mgmt_hdr *req, unsigned status,
-			    unsigned flags, unsigned part, const void *payload, size_t payload_len,
-			    const uint8_t *key)
+			    unsigned flags, unsigned part, uint32_t snap, const void *payload,
+			    size_t payload_len, const uint8_t *key)
 {
 	struct mgmt_hdr h = {
 	    .version = MGMT_VERSION,
@@ -278,6 +323,7 @@ size_t mgmt_response_encode(uint8_t *out, size_t cap, const struct mgmt_hdr *req
 	    .flags = (uint16_t)(flags & MGMT_FLAG_MORE),
 	    .part = (uint16_t)part,
 	    .seq = req->seq,
+	    .snap = snap,
 	};
 
 	if (!key && payload_len)
@@ -289,14 +335,32 @@ size_t mgmt_error_reply(const uint8_t *msg, size_t len, unsigned st, uint8_t *ou
 {
 	struct mgmt_hdr req;
 
-	if (st == MGMT_OK || st >= MGMT_ST_COUNT || len < MGMT_MSG_MIN || !mgmt_magic_ok(msg))
+	if (st == MGMT_OK || st >= MGMT_ST_COUNT || len < MGMT_MSG_MIN_V1 || !mgmt_magic_ok(msg))
 		return 0;
-	/* Whatever the version byte says, the reply is a version 1 header echoing the bytes
-	 * where version 1 keeps command and seq, so a client can match it. */
-	mgmt_hdr_read(msg, &req);
+	/* Whatever the version byte says, command and seq sit where every version keeps them,
+	 * so the reply echoes them and the client can match it. */
+	mgmt_hdr_read_common(msg, &req);
 	if (req.type != MGMT_TYPE_REQUEST)
 		return 0;
-	return mgmt_response_encode(out, cap, &req, st, 0, 0, NULL, 0, NULL);
+	if (msg[4] == MGMT_VERSION_V1) {
+		/* An old client: tell it, in the layout it reads, that we speak another version. */
+		struct mgmt_hdr h = {
+		    .version = MGMT_VERSION_V1,
+		    .type = MGMT_TYPE_RESPONSE,
+		    .command = req.command,
+		    .status = MGMT_ST_BAD_VERSION,
+		    .flags = MGMT_FLAG_UNAUTH,
+		    .seq = req.seq,
+		};
+		if (cap < MGMT_MSG_MIN_V1)
+			return 0;
+		mgmt_hdr_write_common(out, &h);
+		memset(out + MGMT_HDR_LEN_V1, 0, MGMT_TAG_LEN);
+		return MGMT_MSG_MIN_V1;
+	}
+	if (len < MGMT_MSG_MIN)
+		return 0;
+	return mgmt_response_encode(out, cap, &req, st, 0, 0, 0, NULL, 0, NULL);
 }
 
 bool mgmt_part_slice(const char *text, size_t len, unsigned part, size_t max, size_t *off,
@@ -586,8 +650,10 @@ void mgmt_buf_init(struct mgmt_buf *b, char *p, size_t cap)
 	b->cap = cap;
 	b->len = 0;
 	b->cur = 0;
+	b->need = 0;
 	b->in_rec = false;
 	b->overflow = false;
+	b->cut = false;
 	if (cap > 0)
 		p[0] = '\0';
 }
@@ -655,6 +721,7 @@ void mgmt_rec_end(struct mgmt_buf *b)
 		return;
 	mgmt_buf_put(b, "\n", 1);
 	b->in_rec = false;
+	b->need += b->cur - b->len;
 	/* Keep one byte for the terminating NUL. */
 	if (b->cur < b->cap)
 		b->len = b->cur;
@@ -663,4 +730,9 @@ void mgmt_rec_end(struct mgmt_buf *b)
 	b->cur = b->len;
 	if (b->cap > 0)
 		b->p[b->len] = '\0';
+}
+
+void mgmt_buf_value_cut(struct mgmt_buf *b)
+{
+	b->cut = true;
 }

@@ -3,9 +3,11 @@
  * management core and the host tool ixmgr compile. Pure logic: no I/O, no allocation, no
  * floating point; every function is bounds-checked against the lengths it is given.
  *
- * A message is a 24-byte little-endian header, a payload of text records and a 32-byte
- * HMAC-SHA256 tag over header and payload. Over UDP one datagram carries one message; over a
- * serial line messages are SLIP-framed (mgmt_frame_encode / mgmt_deframe_byte).
+ * A message is a 28-byte little-endian header, a payload of text records and a 32-byte
+ * HMAC-SHA256 tag over header and payload. A multi-part answer's parts carry the snapshot id
+ * of the one answer they were cut from (mgmt/answer_cache.h keeps those answers). Over UDP one
+ * datagram carries one message; over a serial line messages are SLIP-framed (mgmt_frame_encode /
+ * mgmt_deframe_byte).
  */
 #ifndef IXOS_MGMT_PROTO_H
 #define IXOS_MGMT_PROTO_H
@@ -15,14 +17,17 @@
 #include <stdint.h>
 
 #define MGMT_MAGIC	 0x474d5849u /* "IXMG" as bytes on the wire */
-#define MGMT_VERSION	 1
+#define MGMT_VERSION	 2
+#define MGMT_VERSION_V1	 1 /* the previous layout: only its bad_version replies are made/read */
 #define MGMT_UDP_PORT	 7070
-#define MGMT_HDR_LEN	 24
+#define MGMT_HDR_LEN	 28
+#define MGMT_HDR_LEN_V1	 24 /* version 1 had no snapshot field */
 #define MGMT_KEY_LEN	 32
 #define MGMT_TAG_LEN	 32
 #define MGMT_MSG_MAX	 1400 /* whole message: one Ethernet frame, no IP fragments */
 #define MGMT_MSG_MIN	 (MGMT_HDR_LEN + MGMT_TAG_LEN)
-#define MGMT_PAYLOAD_MAX (MGMT_MSG_MAX - MGMT_MSG_MIN) /* 1344 */
+#define MGMT_MSG_MIN_V1	 (MGMT_HDR_LEN_V1 + MGMT_TAG_LEN)
+#define MGMT_PAYLOAD_MAX (MGMT_MSG_MAX - MGMT_MSG_MIN) /* 1340 */
 #define MGMT_KEY_HEX_LEN 64
 #define MGMT_FRAME_MAX	 (2 * MGMT_MSG_MAX + 2) /* worst case after byte stuffing */
 #define MGMT_PARTS_MAX	 1024			/* a client stops asking after this many parts */
@@ -71,6 +76,8 @@ enum mgmt_status {
 	MGMT_ST_BUSY = 9,
 	MGMT_ST_NOT_PROVISIONED = 10,
 	MGMT_ST_INTERNAL = 11,
+	MGMT_ST_TOO_LARGE = 12,	    /* the answer does not fit the target's answer buffer */
+	MGMT_ST_SNAPSHOT_GONE = 13, /* the snapshot a part was asked from is no longer kept */
 	MGMT_ST_COUNT,
 	/* Local results of mgmt_response_verify, never sent on the wire. */
 	MGMT_ST_BAD_TYPE = 0x100,  /* a request where a response was expected, or vice versa */
@@ -88,6 +95,8 @@ struct mgmt_hdr {
 	uint16_t part;	  /* request: part wanted; response: part carried */
 	uint16_t len;	  /* payload bytes */
 	uint64_t seq;	  /* request: > every seq the target accepted; response: echoed */
+	uint32_t snap;	  /* request: the snapshot part > 0 is asked from (that of part 0);
+			   * response: the answer's snapshot id (errors: the request's) */
 };
 
 /* The name of a status ("ok", "bad_mac", ...); "unknown" for values outside the enum. */
@@ -142,26 +151,30 @@ enum mgmt_status mgmt_key_set_extract(const uint8_t *msg, size_t len, uint8_t ke
  * Client side: checks that msg[0..len) is the response to the request with sequence number
  * seq. Returns MGMT_OK for an authentic response (its status is then h->status), or
  * MGMT_ST_UNAUTHENTICATED for a well-formed unauthenticated error response (flag UNAUTH, zero
- * tag, empty payload, status not ok): h->status is then a claim to report, never data.
- * Anything else (bad tag, other seq, a request, malformed) is to be ignored by the caller.
+ * tag, empty payload, status not ok): h->status is then a claim to report, never data. A
+ * version 1 target's unauthenticated error (56 bytes, 24-byte header) is recognised too:
+ * h->version is then MGMT_VERSION_V1 (it refused our version). Anything else (bad tag, other
+ * seq, a request, malformed) is to be ignored by the caller.
  */
 enum mgmt_status mgmt_response_verify(const uint8_t *msg, size_t len, const uint8_t *key,
 				      uint64_t seq, struct mgmt_hdr *h, const uint8_t **payload);
 
 /*
  * Target side: builds the response to request req into out (command and seq echoed, the given
- * status, flags and part), tagged with key, or unauthenticated if key is NULL (then the
- * payload must be empty). Returns the length, or 0 if it does not fit.
+ * status, flags, part and snapshot id), tagged with key, or unauthenticated if key is NULL
+ * (then the payload must be empty). Returns the length, or 0 if it does not fit.
  */
 size_t mgmt_response_encode(uint8_t *out, size_t cap, const struct mgmt_hdr *req, unsigned status,
-			    unsigned flags, unsigned part, const void *payload, size_t payload_len,
-			    const uint8_t *key);
+			    unsigned flags, unsigned part, uint32_t snap, const void *payload,
+			    size_t payload_len, const uint8_t *key);
 
 /*
  * Target side, for a request that failed mgmt_request_verify with status st: builds the
  * unauthenticated error response into out and returns its length, or returns 0 if no reply
- * must be sent (st is ok, the input is shorter than MGMT_MSG_MIN, its magic is wrong or it is
- * not a request). The reply is never longer than the input (no amplification).
+ * must be sent (st is ok, the input is too short, its magic is wrong or it is not a request).
+ * A version 1 request gets a version 1 bad_version reply (56 bytes), which an old client can
+ * read and report; any other gets the current layout (MGMT_MSG_MIN bytes, snapshot 0). The reply
+ * is never longer than the input (no amplification).
  */
 size_t mgmt_error_reply(const uint8_t *msg, size_t len, unsigned st, uint8_t *out, size_t cap);
 
@@ -267,14 +280,20 @@ int mgmt_unescape(const char *val, size_t len, char *out, size_t cap);
 /* True if name is a valid record type or key: 1..32 characters of [a-z0-9_]. */
 bool mgmt_name_ok(const char *name, size_t len);
 
-/* A record builder over a caller's buffer. A record that does not fit is dropped whole. */
+/*
+ * A record builder over a caller's buffer. A record that does not fit is dropped whole and
+ * sets overflow: the text is then incomplete and must not be served as an answer (the target
+ * answers too_large, saying how many bytes `need` would have taken).
+ */
 struct mgmt_buf {
 	char *p;
 	size_t cap;
-	size_t len; /* bytes of complete records */
-	size_t cur; /* end of the record being built (may pass cap) */
+	size_t len;  /* bytes of complete records */
+	size_t cur;  /* end of the record being built (may pass cap) */
+	size_t need; /* bytes every ended record takes, the dropped ones included */
 	bool in_rec;
 	bool overflow; /* some record was dropped */
+	bool cut;      /* some value was cut by its formatter (mgmt_buf_value_cut) */
 };
 
 /* Starts an empty builder over p[0..cap). */
@@ -289,5 +308,10 @@ void mgmt_rec_strn(struct mgmt_buf *b, const char *key, const char *val, size_t 
 void mgmt_rec_u64(struct mgmt_buf *b, const char *key, uint64_t val);
 /* Ends the record with '\n'; drops it whole (and sets overflow) if it did not fit. */
 void mgmt_rec_end(struct mgmt_buf *b);
+/*
+ * Marks the text as wrong: a value put into it was cut on the way (a ksnprintf into a buffer
+ * too small for it). The target then answers internal instead of serving the text.
+ */
+void mgmt_buf_value_cut(struct mgmt_buf *b);
 
 #endif

@@ -4,46 +4,115 @@ requests (header, text payload, HMAC-SHA256 tag) and sends them, broken in chose
 the guest's UDP port; prints a JSON summary of what came back.
 
 Usage: mgmt_client.py HOST KEYHEX MODE [N]
-MODE: ok | replay | flip | truncated | oversized | version | wrongkey | garbage N
+MODE: ok | replay | flip | truncated | oversized | version | version1 | wrongkey | garbage N
+      | snapshots N (N rounds of two stats answers fetched with their parts interleaved)
+      | gone (a part of a snapshot the target does not keep)
 """
 import hashlib
 import hmac
 import json
 import os
 import random
+import re
 import socket
 import struct
 import sys
 import time
 
 PORT = 7070
-HDR = struct.Struct("<4sBBHHHHHQ")  # magic version type command status flags part len seq
-PING = 1
+VERSION = 2
+# magic version type command status flags part len seq snapshot
+HDR = struct.Struct("<4sBBHHHHHQI")
+HDR_V1 = struct.Struct("<4sBBHHHHHQ")  # version 1 had no snapshot field
+PING, STATS = 1, 3
+MORE = 1
+SNAPSHOT_GONE = 13
+RECORD = re.compile(rb"^[a-z0-9_]{1,32}( [a-z0-9_]{1,32}=[!-~]*)*$")
 
 
-def request(key, seq, command=PING, payload=b"", version=1, part=0):
-    h = HDR.pack(b"IXMG", version, 1, command, 0, 0, part, len(payload), seq)
+def request(key, seq, command=PING, payload=b"", version=VERSION, part=0, snap=0):
+    if version == 1:
+        h = HDR_V1.pack(b"IXMG", version, 1, command, 0, 0, part, len(payload), seq)
+    else:
+        h = HDR.pack(b"IXMG", version, 1, command, 0, 0, part, len(payload), seq, snap)
     return h + payload + hmac.new(key, h + payload, hashlib.sha256).digest()
 
 
-def parse(msg):
-    """(status, flags, seq, payload) of a response, or None if it is not one."""
-    if len(msg) < HDR.size + 32:
+def parse(msg, key=None):
+    """(status, flags, seq, payload, part, snapshot, version) of a response, or None if it is
+    not one (or, given the key, if its tag is wrong). Version 1 answers (bad_version from the
+    target to a version 1 request) are read in their own layout."""
+    if len(msg) >= HDR_V1.size + 32 and msg[4] == 1:
+        magic, ver, typ, cmd, status, flags, part, n, seq = HDR_V1.unpack_from(msg)
+        snap, size = 0, HDR_V1.size
+    elif len(msg) >= HDR.size + 32:
+        magic, ver, typ, cmd, status, flags, part, n, seq, snap = HDR.unpack_from(msg)
+        size = HDR.size
+    else:
         return None
-    magic, ver, typ, cmd, status, flags, part, n, seq = HDR.unpack_from(msg)
-    if magic != b"IXMG" or typ != 2:
+    if magic != b"IXMG" or typ != 2 or len(msg) != size + n + 32:
         return None
-    return status, flags, seq, msg[HDR.size:HDR.size + n]
+    if key is not None and not flags & 2 and \
+            hmac.new(key, msg[:size + n], hashlib.sha256).digest() != msg[size + n:]:
+        return None
+    return status, flags, seq, msg[size:size + n], part, snap, ver
 
 
-def exchange(sock, host, msg, wait=0.5):
+def exchange(sock, host, msg, wait=0.5, key=None, seq=None):
+    """Sends msg, returns the parsed answer (with key and seq: only an authentic answer to
+    that seq; others are skipped) or None after wait seconds."""
     sock.sendto(msg, (host, PORT))
-    sock.settimeout(wait)
-    try:
-        data, _ = sock.recvfrom(4096)
-        return parse(data)
-    except socket.timeout:
-        return None
+    deadline = time.monotonic() + wait
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        sock.settimeout(left)
+        try:
+            data, _ = sock.recvfrom(4096)
+        except socket.timeout:
+            return None
+        r = parse(data, key)
+        if r is not None and (seq is None or r[2] == seq):
+            return r
+
+
+def interleaved_stats(sock, host, key, seq):
+    """Two stats answers fetched at once, their parts interleaved (A0 B0 A1 B1 ...). Returns
+    a summary per answer: snapshot ids seen, parts, statuses, and whether its text parses."""
+    got = [{"snaps": [], "parts": 0, "statuses": [], "text": b"", "more": True}
+           for _ in range(2)]
+    for part in range(64):
+        for a in got:
+            if not a["more"]:
+                continue
+            seq[0] += 1
+            snap = a["snaps"][0] if a["snaps"] else 0
+            r = exchange(sock, host, request(key, seq[0], STATS, part=part, snap=snap),
+                         wait=2.0, key=key, seq=seq[0])
+            if r is None:
+                a["statuses"].append(None)
+                a["more"] = False
+                continue
+            status, flags, _, payload, rpart, rsnap, _ = r
+            a["statuses"].append(status)
+            if status != 0 or rpart != part:
+                a["more"] = False
+                continue
+            a["snaps"].append(rsnap)
+            a["parts"] += 1
+            a["text"] += payload
+            a["more"] = bool(flags & MORE)
+        if not got[0]["more"] and not got[1]["more"]:
+            break
+    for a in got:
+        lines = [l for l in a.pop("text").split(b"\n") if l]
+        a.pop("more")
+        a["records_ok"] = bool(lines) and all(RECORD.match(l) for l in lines)
+        a["dp_cores"] = sorted(int(re.search(rb" core=(\d+)", l).group(1))
+                               for l in lines if l.startswith(b"dp "))
+        a["mgmt_records"] = sum(1 for l in lines if l.startswith(b"mgmt "))
+    return got
 
 
 def main():
@@ -80,8 +149,25 @@ def main():
         r = exchange(s, host, big)
         out["status"] = r[0] if r else None
     elif mode == "version":
-        r = exchange(s, host, request(key, seq, version=2))
+        r = exchange(s, host, request(key, seq, version=VERSION + 1))
         out["status"] = r[0] if r else None
+        out["version"] = r[6] if r else None
+    elif mode == "version1":  # an old client: a version 1 request, 56 bytes
+        r = exchange(s, host, request(key, seq, version=1))
+        out["status"] = r[0] if r else None
+        out["version"] = r[6] if r else None
+        out["unauth"] = bool(r and r[1] & 2)
+    elif mode == "snapshots":
+        counter = [seq]
+        out["rounds"] = []
+        for _ in range(n):
+            out["rounds"].append(interleaved_stats(s, host, key, counter))
+    elif mode == "gone":
+        r = exchange(s, host, request(key, seq, STATS, part=1, snap=1), wait=2.0, key=key,
+                     seq=seq)
+        out["status"] = r[0] if r else None
+        out["snap"] = r[5] if r else None
+        out["payload"] = r[3].decode() if r else None
     elif mode == "wrongkey":
         r = exchange(s, host, request(bytes(32), seq))
         out["status"] = r[0] if r else None

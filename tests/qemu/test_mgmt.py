@@ -3,7 +3,8 @@ management igb, each on its own tap in a private namespace, and COM2 on a unix s
 Every command works over UDP and over serial (JSON parsed here); `core set` moves flow
 groups and their connections while echo streams; wrong keys, replays, flipped, truncated,
 oversized and garbage datagrams are rejected and counted while valid requests and the
-dataplane go on; an unprovisioned guest takes its key over serial only."""
+dataplane go on; an unprovisioned guest takes its key over serial only; concurrent clients'
+multi-part answers each come whole from one snapshot (issue 12)."""
 import json
 import os
 import re
@@ -309,3 +310,100 @@ def key_is_provisioned_over_serial_only(tmp):
         rc, _, err = g.ixmgr("key", "set", via="serial", key="11" * 32, ok=False)
         if rc != 2:
             raise TestFailure("a second key set was not refused: exit %d %s" % (rc, err))
+
+
+PART_TRACE = re.compile(r"^ixmgr: <- \d+ bytes: ok, status (\w+), part (\d+) snapshot (\d+)")
+
+
+def traced_parts(err):
+    """[(status, part, snapshot)] of the answers an `ixmgr -v` run received."""
+    return [(m.group(1), int(m.group(2)), int(m.group(3)))
+            for m in map(PART_TRACE.match, err.splitlines()) if m]
+
+
+def check_stats_json(out, what):
+    try:
+        d = json.loads(out)
+    except ValueError:
+        raise TestFailure("%s: not JSON: %r" % (what, out[:300]))
+    cores = sorted(r["core"] for r in d.get("dp", []))
+    if cores != [1, 2, 3] or sorted(r["core"] for r in d.get("batch", [])) != [1, 2, 3] \
+            or len(d.get("mgmt", [])) != 1:
+        raise TestFailure("%s: not one whole answer: dp cores %s, %d mgmt records"
+                          % (what, cores, len(d.get("mgmt", []))))
+    keys = {frozenset(r) for r in d["dp"]}
+    if len(keys) != 1:
+        raise TestFailure("%s: dp records with different keys (a cut line?)" % what)
+
+
+@test
+def mgmt_concurrent_stats_never_mix_snapshots(tmp):
+    """Two ixmgr clients fetch the multi-part stats answer at the same time, 20 rounds each
+    (a third fetches log -n 1000): every part of one answer carries the same snapshot id, no
+    answer restarts, every answer is whole. Then 20 rounds of two answers with their parts
+    deliberately interleaved on the wire; a part of a snapshot not kept gets snapshot_gone
+    (counted); an old (version 1) client is told bad_version in its own layout."""
+    with Guest(tmp) as g:
+        _, out, err = g.ixmgr("-v", "--json", "stats")
+        parts = traced_parts(err)
+        if len(parts) < 2:
+            raise TestFailure("stats fits in one part here: the test shows nothing\n" + err)
+        check_stats_json(out, "stats")
+        results, failures = {}, []
+
+        def client(name, args, rounds):
+            try:
+                for i in range(rounds):
+                    _, out, err = g.ixmgr("-v", "--json", *args)
+                    parts = traced_parts(err)
+                    if "is gone" in err:
+                        raise TestFailure("%s round %d restarted (snapshot gone) with only "
+                                          "two clients:\n%s" % (name, i, err[-1500:]))
+                    if [p for _, p, _ in parts] != list(range(len(parts))) or \
+                            any(st != "ok" for st, _, _ in parts) or \
+                            len({snap for _, _, snap in parts}) != 1 or not parts[0][2]:
+                        raise TestFailure("%s round %d: parts %s" % (name, i, parts))
+                    if args[0] == "stats":
+                        check_stats_json(out, "%s round %d" % (name, i))
+                    elif not json.loads(out).get("line"):
+                        raise TestFailure("%s round %d: no log lines" % (name, i))
+                    results.setdefault(name, []).append((parts[0][2], len(parts)))
+            except (TestFailure, ValueError, subprocess.SubprocessError) as e:
+                failures.append(e)
+
+        threads = [threading.Thread(target=client, args=("a", ["stats"], 20)),
+                   threading.Thread(target=client, args=("b", ["stats"], 20)),
+                   threading.Thread(target=client, args=("log", ["log", "-n", 1000], 5))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=600)
+        if failures:
+            raise failures[0]
+        snaps = [snap for r in results.values() for snap, _ in r]
+        if len(results.get("a", [])) != 20 or len(results.get("b", [])) != 20 or \
+                len(set(snaps)) != len(snaps):
+            raise TestFailure("answers %s" % results)
+
+        raw = g.raw("snapshots", 20)
+        for i, pair in enumerate(raw["rounds"]):
+            for a in pair:
+                if set(a["statuses"]) != {0} or len(set(a["snaps"])) != 1 or a["parts"] < 2 \
+                        or not a["records_ok"] or a["dp_cores"] != [1, 2, 3] \
+                        or a["mgmt_records"] != 1:
+                    raise TestFailure("interleaved round %d: %s" % (i, pair))
+            if pair[0]["snaps"][0] == pair[1]["snaps"][0]:
+                raise TestFailure("interleaved round %d: one snapshot for two answers" % i)
+
+        m = one(g.json("stats"), "mgmt")
+        if m.get("snapshot_gone") != 0 or m.get("too_large") != 0:
+            raise TestFailure("counters before the gone request: %s" % m)
+        r = g.raw("gone")
+        if r["status"] != 13 or r["snap"] != 1 or "snapshot%20gone" not in (r["payload"] or ""):
+            raise TestFailure("a part of a snapshot not kept: %s" % r)
+        if one(g.json("stats"), "mgmt")["snapshot_gone"] != 1:
+            raise TestFailure("snapshot_gone not counted")
+        r = g.raw("version1")
+        if r != {"mode": "version1", "status": 3, "version": 1, "unauth": True}:
+            raise TestFailure("a version 1 request: %s" % r)
+        g.m.absent(r"FATAL|error: ")

@@ -1,4 +1,8 @@
-/* Host tests for the management protocol: HMAC, message codec, replay rule, framing, records. */
+/*
+ * Host tests for the management protocol: HMAC, message codec (with the snapshot field of
+ * version 2), replay rule, framing, records, and the target's kept answers (mgmt/answer_cache.c:
+ * parts of two snapshots never mix, evicted snapshots are reported, overflow is an error).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "mgmt/answer_cache.h"
 #include "mgmt/hmac.h"
 #include "mgmt/proto.h"
 
@@ -115,15 +120,19 @@ static void test_roundtrip(void **state)
 	size_t n = make_req(msg, MGMT_CMD_CORE_SET, 0x0102030405060708ull, "arg count=2\n");
 
 	assert_int_equal(n, MGMT_HDR_LEN + 12 + MGMT_TAG_LEN);
+	assert_int_equal(MGMT_HDR_LEN, 28);
+	assert_int_equal(MGMT_PAYLOAD_MAX, 1340);
 	/* The documented byte layout. */
 	assert_memory_equal(msg, "IXMG", 4);
-	assert_int_equal(msg[4], 1);
+	assert_int_equal(msg[4], 2);
 	assert_int_equal(msg[5], MGMT_TYPE_REQUEST);
 	assert_int_equal(msg[6], MGMT_CMD_CORE_SET);
 	assert_int_equal(msg[7], 0);
 	assert_int_equal(msg[14], 12);
 	assert_int_equal(msg[16], 0x08);
 	assert_int_equal(msg[23], 0x01);
+	assert_memory_equal(msg + 24, "\0\0\0\0", 4); /* snapshot 0 */
+	assert_memory_equal(msg + 28, "arg count=2\n", 12);
 
 	assert_int_equal(mgmt_request_verify(msg, n, key, &last, &h, &pl), MGMT_OK);
 	assert_int_equal(last, 0x0102030405060708ull);
@@ -142,14 +151,35 @@ static void test_roundtrip(void **state)
 	uint8_t resp[MGMT_MSG_MAX];
 	struct mgmt_hdr rh;
 	size_t rn = mgmt_response_encode(resp, sizeof(resp), &h, MGMT_OK, MGMT_FLAG_MORE, 3,
-					 "pong\n", 5, key);
+					 0xa1b2c3d4u, "pong\n", 5, key);
 	assert_int_equal(rn, MGMT_MSG_MIN + 5);
+	/* The snapshot id: little-endian at 24..27, under the tag like the rest. */
+	assert_int_equal(resp[24], 0xd4);
+	assert_int_equal(resp[27], 0xa1);
 	assert_int_equal(mgmt_response_verify(resp, rn, key, h.seq, &rh, &pl), MGMT_OK);
 	assert_int_equal(rh.type, MGMT_TYPE_RESPONSE);
 	assert_int_equal(rh.flags, MGMT_FLAG_MORE);
 	assert_int_equal(rh.part, 3);
+	assert_int_equal(rh.snap, 0xa1b2c3d4u);
 	assert_int_equal(rh.command, MGMT_CMD_PING);
 	assert_memory_equal(pl, "pong\n", 5);
+	uint8_t changed[MGMT_MSG_MAX];
+	memcpy(changed, resp, rn);
+	changed[25] ^= 1; /* another snapshot id: the tag no longer matches */
+	assert_int_equal(mgmt_response_verify(changed, rn, key, h.seq, &rh, &pl), MGMT_ST_BAD_MAC);
+	/* A request's snapshot id round-trips too. */
+	struct mgmt_hdr sq = {.version = MGMT_VERSION,
+			      .type = MGMT_TYPE_REQUEST,
+			      .command = MGMT_CMD_STATS,
+			      .part = 2,
+			      .seq = 0x0102030405060799ull,
+			      .snap = 0xfffffffeu};
+	uint8_t sm[MGMT_MSG_MAX];
+	size_t sn = mgmt_msg_encode(sm, sizeof(sm), &sq, NULL, 0, key);
+	assert_int_equal(sn, MGMT_MSG_MIN);
+	assert_int_equal(mgmt_request_verify(sm, sn, key, &last, &rh, &pl), MGMT_OK);
+	assert_int_equal(rh.snap, 0xfffffffeu);
+	assert_int_equal(rh.part, 2);
 	assert_int_equal(mgmt_response_verify(resp, rn, key, h.seq + 1, &rh, &pl),
 			 MGMT_ST_WRONG_SEQ);
 	uint8_t other[32] = {9};
@@ -202,7 +232,9 @@ static void test_rejections(void **state)
 	copy[0] = 'X';
 	assert_int_equal(mgmt_request_verify(copy, n, key, &last, &h, &pl), MGMT_ST_BAD_MAGIC);
 	memcpy(copy, msg, n);
-	copy[4] = 2;
+	copy[4] = 3;
+	assert_int_equal(mgmt_request_verify(copy, n, key, &last, &h, &pl), MGMT_ST_BAD_VERSION);
+	copy[4] = 1; /* the previous version */
 	assert_int_equal(mgmt_request_verify(copy, n, key, &last, &h, &pl), MGMT_ST_BAD_VERSION);
 	memcpy(copy, msg, n);
 	copy[4] = 0;
@@ -224,8 +256,8 @@ static void test_rejections(void **state)
 	memcpy(copy, msg, n);
 	copy[14] = 13;
 	assert_int_equal(mgmt_request_verify(copy, n, key, &last, &h, &pl), MGMT_ST_TRUNCATED);
-	copy[14] = 0x41;
-	copy[15] = 0x05; /* 1345 */
+	copy[14] = (MGMT_PAYLOAD_MAX + 1) & 0xff;
+	copy[15] = (MGMT_PAYLOAD_MAX + 1) >> 8;
 	assert_int_equal(mgmt_request_verify(copy, n, key, &last, &h, &pl), MGMT_ST_OVERSIZED);
 	copy[14] = 0xff;
 	copy[15] = 0xff;
@@ -237,6 +269,11 @@ static void test_rejections(void **state)
 	/* The untouched message is still fine. */
 	assert_int_equal(mgmt_request_verify(msg, n, key, &last, &h, &pl), MGMT_OK);
 	assert_int_equal(last, 11);
+	/* A version 1 layout message (24-byte header) of the right size: bad_version. */
+	memcpy(copy, msg, n);
+	copy[4] = 1;
+	assert_int_equal(mgmt_request_verify(copy, n - 4, key, &last, &h, &pl),
+			 MGMT_ST_BAD_VERSION);
 }
 
 static void test_error_reply(void **state)
@@ -267,10 +304,10 @@ static void test_error_reply(void **state)
 	assert_int_equal(mgmt_response_verify(forged, rn, key, 42, &h, &pl), MGMT_ST_BAD_MAC);
 	struct mgmt_hdr req = {.command = 2, .seq = 42};
 	assert_int_equal(
-	    mgmt_response_encode(forged, sizeof(forged), &req, MGMT_ST_BUSY, 0, 0, "x", 1, NULL),
+	    mgmt_response_encode(forged, sizeof(forged), &req, MGMT_ST_BUSY, 0, 0, 0, "x", 1, NULL),
 	    0);
 	struct mgmt_hdr fh = {
-	    .version = 1, .type = MGMT_TYPE_RESPONSE, .status = MGMT_ST_BUSY, .seq = 42};
+	    .version = MGMT_VERSION, .type = MGMT_TYPE_RESPONSE, .status = MGMT_ST_BUSY, .seq = 42};
 	rn = mgmt_msg_encode(forged, sizeof(forged), &fh, "data\n", 5, NULL);
 	assert_int_equal(mgmt_response_verify(forged, rn, key, 42, &h, &pl), MGMT_ST_BAD_MAC);
 
@@ -284,21 +321,53 @@ static void test_error_reply(void **state)
 	memcpy(forged, msg, n);
 	forged[5] = MGMT_TYPE_RESPONSE;
 	assert_int_equal(mgmt_error_reply(forged, n, MGMT_ST_BAD_MAGIC, out, sizeof(out)), 0);
-	/* A bad version is answered in version 1 with the seq echoed. */
+	/* An unknown version is answered in the current layout with the seq echoed... */
 	memcpy(forged, msg, n);
 	forged[4] = 9;
 	rn = mgmt_error_reply(forged, n, MGMT_ST_BAD_VERSION, out, sizeof(out));
 	assert_int_equal(rn, MGMT_MSG_MIN);
+	assert_int_equal(out[4], MGMT_VERSION);
 	assert_int_equal(mgmt_response_verify(out, rn, key, 42, &h, &pl), MGMT_ST_UNAUTHENTICATED);
 	assert_int_equal(h.status, MGMT_ST_BAD_VERSION);
+	assert_int_equal(h.version, MGMT_VERSION);
+	assert_int_equal(h.snap, 0);
+	/* ... never longer than the request: a 56..59 byte one of another version gets nothing. */
+	assert_int_equal(
+	    mgmt_error_reply(forged, MGMT_MSG_MIN - 1, MGMT_ST_BAD_VERSION, out, sizeof(out)), 0);
+	/* A version 1 request (an old ixmgr: 56 bytes, no snapshot field) is answered in the
+	 * version 1 layout, which it reads; a current client recognises such an answer too. */
+	uint8_t v1[MGMT_MSG_MIN_V1];
+	memcpy(v1, msg, MGMT_HDR_LEN_V1);
+	v1[4] = MGMT_VERSION_V1;
+	v1[14] = v1[15] = 0;
+	memset(v1 + MGMT_HDR_LEN_V1, 0x33, MGMT_TAG_LEN);
+	assert_int_equal(mgmt_request_verify(v1, sizeof(v1), key, &last, &h, &pl),
+			 MGMT_ST_BAD_VERSION);
+	rn = mgmt_error_reply(v1, sizeof(v1), MGMT_ST_BAD_VERSION, out, sizeof(out));
+	assert_int_equal(rn, MGMT_MSG_MIN_V1);
+	assert_int_equal(out[4], MGMT_VERSION_V1);
+	assert_int_equal(out[5], MGMT_TYPE_RESPONSE);
+	assert_int_equal(out[8], MGMT_ST_BAD_VERSION);
+	assert_int_equal(out[10], MGMT_FLAG_UNAUTH);
+	assert_int_equal(out[16], 42);
+	assert_int_equal(mgmt_response_verify(out, rn, key, 42, &h, &pl), MGMT_ST_UNAUTHENTICATED);
+	assert_int_equal(h.status, MGMT_ST_BAD_VERSION);
+	assert_int_equal(h.version, MGMT_VERSION_V1);
+	assert_int_equal(mgmt_response_verify(out, rn, key, 43, &h, &pl), MGMT_ST_WRONG_SEQ);
+	out[30] = 1; /* a version 1 answer with a tag is not one we can check: ignored */
+	assert_int_not_equal(mgmt_response_verify(out, rn, key, 42, &h, &pl),
+			     MGMT_ST_UNAUTHENTICATED);
+	assert_int_not_equal(mgmt_response_verify(out, rn, key, 42, &h, &pl), MGMT_OK);
 }
 
 static void test_key_set_extract(void **state)
 {
 	(void)state;
 	uint8_t msg[MGMT_MSG_MAX], k[32];
-	struct mgmt_hdr h = {
-	    .version = 1, .type = MGMT_TYPE_REQUEST, .command = MGMT_CMD_KEY_SET, .seq = 1};
+	struct mgmt_hdr h = {.version = MGMT_VERSION,
+			     .type = MGMT_TYPE_REQUEST,
+			     .command = MGMT_CMD_KEY_SET,
+			     .seq = 1};
 	const char *p =
 	    "arg key=0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20\n";
 	size_t n = mgmt_msg_encode(msg, sizeof(msg), &h, p, strlen(p), key);
@@ -596,42 +665,426 @@ static void test_records_build(void **state)
 	assert_string_equal(out, "hello, world = 100%");
 }
 
-/* A fake target: verify, dispatch, answer; a client: encode, check the answer. */
+/* ---- The target's kept answers (mgmt/answer_cache.c) ---- */
+
+/*
+ * A builder like mgmt_cmd_run: stats is `lines` dp records, each stamped with the generation
+ * (one per build), so a text put together from parts of two builds shows two generations;
+ * ping is one record; `big` writes more than any buffer; `cut` reports a cut value; config_set
+ * changes something; anything else is unknown.
+ */
+struct fake_cmds {
+	unsigned gen;
+	unsigned lines;
+	unsigned runs;
+};
+
+static enum mgmt_status fake_build(const struct mgmt_hdr *h, const char *args, size_t alen,
+				   struct mgmt_buf *out, bool *changes, void *ctx)
+{
+	struct fake_cmds *f = ctx;
+
+	(void)args;
+	(void)alen;
+	*changes = false;
+	f->runs++;
+	switch (h->command) {
+	case MGMT_CMD_STATS:
+		f->gen++;
+		for (unsigned c = 1; c <= f->lines; c++) {
+			mgmt_rec_begin(out, "dp");
+			mgmt_rec_u64(out, "core", c);
+			mgmt_rec_u64(out, "gen", f->gen);
+			mgmt_rec_u64(out, "rx_packets", 1000000ull * c);
+			mgmt_rec_u64(out, "tx_packets", 999999ull * c);
+			mgmt_rec_end(out);
+		}
+		return MGMT_OK;
+	case MGMT_CMD_PING:
+		mgmt_rec_begin(out, "pong");
+		mgmt_rec_u64(out, "uptime_us", 5);
+		mgmt_rec_end(out);
+		return MGMT_OK;
+	case MGMT_CMD_LOG: /* as a huge log: more lines than the buffer holds */
+		for (unsigned i = 0; i < 100000; i++) {
+			mgmt_rec_begin(out, "line");
+			mgmt_rec_str(out, "text", "[    1.000000] a log line of forty bytes");
+			mgmt_rec_end(out);
+		}
+		return MGMT_OK;
+	case MGMT_CMD_STATUS: /* a value its formatter had to cut */
+		mgmt_rec_begin(out, "system");
+		mgmt_rec_str(out, "version", "1.2");
+		mgmt_buf_value_cut(out);
+		mgmt_rec_end(out);
+		return MGMT_OK;
+	case MGMT_CMD_CONFIG_SET:
+		*changes = true;
+		mgmt_rec_begin(out, "error");
+		mgmt_rec_str(out, "msg", "give ip= and/or gw=");
+		mgmt_rec_end(out);
+		return MGMT_ST_BAD_ARGUMENT;
+	default:
+		mgmt_rec_begin(out, "error");
+		mgmt_rec_str(out, "msg", "unknown command");
+		mgmt_rec_end(out);
+		return MGMT_ST_UNKNOWN_COMMAND;
+	}
+}
+
+#define FAKE_CAP 8192 /* bytes of each answer buffer in these tests */
+static char fake_mem[(MGMT_SNAPS + 1) * FAKE_CAP];
+
+static struct mgmt_hdr fake_req(unsigned cmd, unsigned part, uint32_t snap)
+{
+	return (struct mgmt_hdr){.version = MGMT_VERSION,
+				 .type = MGMT_TYPE_REQUEST,
+				 .command = (uint16_t)cmd,
+				 .part = (uint16_t)part,
+				 .snap = snap};
+}
+
+/* The generation of every record in text[0..len); fails if they differ or one has none. */
+static uint64_t one_generation(const char *text, size_t len, unsigned want_lines)
+{
+	struct mgmt_rec_iter it;
+	struct mgmt_rec r;
+	uint64_t gen = 0, g, c;
+	unsigned lines = 0;
+
+	mgmt_rec_iter_init(&it, text, len);
+	while (mgmt_rec_next(&it, &r) == 1) {
+		assert_true(mgmt_rec_get_u64(&r, "gen", &g));
+		assert_true(mgmt_rec_get_u64(&r, "core", &c));
+		assert_int_equal(c, ++lines); /* every line once, in order */
+		if (gen == 0)
+			gen = g;
+		assert_int_equal(g, gen);
+	}
+	assert_int_equal(lines, want_lines);
+	return gen;
+}
+
+/* Two clients fetch stats part by part, their requests interleaved: A0 B0 A1 B1 ... (and the
+ * other way round). Each gets exactly the snapshot its part 0 came from. */
+static void test_cache_interleaved(void **state)
+{
+	(void)state;
+	struct mgmt_cache c;
+	struct fake_cmds f = {.lines = 120};
+	struct mgmt_part_out r;
+	static char text[2][FAKE_CAP];
+	size_t len[2];
+
+	mgmt_cache_init(&c, fake_mem, FAKE_CAP, 77);
+	for (unsigned round = 0; round < 20; round++) {
+		uint32_t snap[2];
+		bool more[2] = {true, true};
+		for (int k = 0; k < 2; k++) {
+			int who = round % 2 ? 1 - k : k;
+			struct mgmt_hdr h = fake_req(MGMT_CMD_STATS, 0, 0);
+			mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+			assert_int_equal(r.status, MGMT_OK);
+			assert_true(r.ran);
+			assert_true(r.flags & MGMT_FLAG_MORE);
+			assert_int_not_equal(r.snap, 0);
+			assert_true(r.len > 0 && r.len <= MGMT_PAYLOAD_MAX);
+			snap[who] = r.snap;
+			memcpy(text[who], r.text, r.len);
+			len[who] = r.len;
+		}
+		assert_int_not_equal(snap[0], snap[1]);
+		for (unsigned part = 1; more[0] || more[1]; part++) {
+			for (int who = 0; who < 2; who++) {
+				if (!more[who])
+					continue;
+				struct mgmt_hdr h = fake_req(MGMT_CMD_STATS, part, snap[who]);
+				mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+				assert_int_equal(r.status, MGMT_OK);
+				assert_false(r.ran); /* a later part never runs the command */
+				assert_int_equal(r.snap, snap[who]);
+				memcpy(text[who] + len[who], r.text, r.len);
+				len[who] += r.len;
+				more[who] = r.flags & MGMT_FLAG_MORE;
+			}
+			assert_true(part < 20);
+		}
+		uint64_t g0 = one_generation(text[0], len[0], f.lines);
+		uint64_t g1 = one_generation(text[1], len[1], f.lines);
+		assert_int_not_equal(g0, g1);
+	}
+	assert_int_equal(f.runs, 40);
+}
+
+/* MGMT_SNAPS answers are kept; the next evicts the oldest, whose parts are then
+ * snapshot_gone. Single-part answers are not kept and evict nothing. */
+static void test_cache_eviction(void **state)
+{
+	(void)state;
+	struct mgmt_cache c;
+	struct fake_cmds f = {.lines = 60};
+	struct mgmt_part_out r;
+	uint32_t snap[MGMT_SNAPS + 1];
+	char part1[MGMT_PAYLOAD_MAX];
+	size_t part1_len = 0;
+	struct mgmt_rec_iter it;
+	struct mgmt_rec rec;
+	uint64_t v;
+
+	mgmt_cache_init(&c, fake_mem, FAKE_CAP, 5);
+	for (unsigned i = 0; i < MGMT_SNAPS; i++) {
+		struct mgmt_hdr h = fake_req(MGMT_CMD_STATS, 0, 0);
+		mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+		assert_int_equal(r.status, MGMT_OK);
+		assert_false(r.evicted);
+		snap[i] = r.snap;
+		assert_non_null(mgmt_cache_find(&c, snap[i]));
+	}
+	/* Part 1 of the oldest, twice: the same bytes (a lost answer is asked again). */
+	struct mgmt_hdr h = fake_req(MGMT_CMD_STATS, 1, snap[0]);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.status, MGMT_OK);
+	memcpy(part1, r.text, r.len);
+	part1_len = r.len;
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.len, part1_len);
+	assert_memory_equal(r.text, part1, part1_len);
+	/* Pings (one part) keep nothing. */
+	for (int i = 0; i < 10; i++) {
+		struct mgmt_hdr p = fake_req(MGMT_CMD_PING, 0, 0);
+		mgmt_cache_answer(&c, &p, NULL, 0, fake_build, &f, &r);
+		assert_int_equal(r.status, MGMT_OK);
+		assert_int_equal(r.flags, 0);
+		assert_int_not_equal(r.snap, 0);
+		assert_null(mgmt_cache_find(&c, r.snap));
+		assert_false(r.evicted);
+	}
+	assert_non_null(mgmt_cache_find(&c, snap[0]));
+	/* One more stats answer evicts the oldest. */
+	h = fake_req(MGMT_CMD_STATS, 0, 0);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_true(r.evicted);
+	snap[MGMT_SNAPS] = r.snap;
+	assert_null(mgmt_cache_find(&c, snap[0]));
+	h = fake_req(MGMT_CMD_STATS, 1, snap[0]);
+	unsigned runs = f.runs;
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.status, MGMT_ST_SNAPSHOT_GONE);
+	assert_int_equal(r.snap, snap[0]);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(f.runs, runs);
+	mgmt_rec_iter_init(&it, r.text, r.len);
+	assert_int_equal(mgmt_rec_next(&it, &rec), 1);
+	assert_true(mgmt_rec_is(&rec, "error"));
+	assert_true(mgmt_rec_get_u64(&rec, "snap", &v));
+	assert_int_equal(v, snap[0]);
+	/* The others are all still whole. */
+	for (unsigned i = 1; i <= MGMT_SNAPS; i++) {
+		h = fake_req(MGMT_CMD_STATS, 1, snap[i]);
+		mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+		assert_int_equal(r.status, MGMT_OK);
+		assert_int_equal(r.snap, snap[i]);
+	}
+	/* A part > 0 without a snapshot, of another command's snapshot, past the end. */
+	h = fake_req(MGMT_CMD_STATS, 1, 0);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.status, MGMT_ST_BAD_ARGUMENT);
+	h = fake_req(MGMT_CMD_LOG, 1, snap[1]);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.status, MGMT_ST_BAD_ARGUMENT);
+	h = fake_req(MGMT_CMD_STATS, 50, snap[1]);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.status, MGMT_ST_BAD_ARGUMENT);
+	/* A command that changes something never runs again for a part > 0. */
+	runs = f.runs;
+	h = fake_req(MGMT_CMD_CONFIG_SET, 1, snap[1]);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.status, MGMT_ST_BAD_ARGUMENT);
+	assert_int_equal(f.runs, runs);
+	/* Its own errors pass through with their record. */
+	h = fake_req(MGMT_CMD_CONFIG_SET, 0, 0);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.status, MGMT_ST_BAD_ARGUMENT);
+	assert_true(r.len > 0 && !memcmp(r.text, "error msg=give", 14));
+}
+
+/* Ids are never 0 and never one still kept, also when the counter wraps. */
+static void test_cache_ids(void **state)
+{
+	(void)state;
+	struct mgmt_cache c;
+	struct fake_cmds f = {.lines = 60};
+	struct mgmt_part_out r;
+	uint32_t kept;
+
+	mgmt_cache_init(&c, fake_mem, FAKE_CAP, 0xfffffffeu);
+	struct mgmt_hdr h = fake_req(MGMT_CMD_STATS, 0, 0);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.snap, 0xfffffffeu);
+	kept = r.snap;
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.snap, 0xffffffffu);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.snap, 1); /* 0 skipped */
+	c.next_id = kept;	     /* as if 2^32 answers had gone by */
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_not_equal(r.snap, kept);
+	assert_int_not_equal(r.snap, 0xffffffffu);
+	assert_int_not_equal(r.snap, 1);
+	assert_int_equal(mgmt_cache_find(&c, kept)->id, kept);
+}
+
+/* An answer whose records do not all fit is an error saying how big it was, never a cut text
+ * served as ok; so is one with a cut value. */
+static void test_cache_overflow(void **state)
+{
+	(void)state;
+	struct mgmt_cache c;
+	struct fake_cmds f = {.lines = 60};
+	struct mgmt_part_out r;
+	struct mgmt_rec_iter it;
+	struct mgmt_rec rec;
+	const char *v;
+	size_t vn;
+	uint64_t need, limit;
+	char msg[128];
+
+	mgmt_cache_init(&c, fake_mem, FAKE_CAP, 1);
+	struct mgmt_hdr h = fake_req(MGMT_CMD_LOG, 0, 0);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.status, MGMT_ST_TOO_LARGE);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(r.snap, 0);
+	assert_true(r.len > 0 && r.len <= MGMT_PAYLOAD_MAX);
+	mgmt_rec_iter_init(&it, r.text, r.len);
+	assert_int_equal(mgmt_rec_next(&it, &rec), 1);
+	assert_true(mgmt_rec_is(&rec, "error"));
+	assert_true(mgmt_rec_get_u64(&rec, "need", &need));
+	assert_true(mgmt_rec_get_u64(&rec, "limit", &limit));
+	/* 100000 lines of "line text=" + 40 bytes with 10 spaces escaped as %20 + "\n". */
+	assert_int_equal(need, 100000ull * (10 + 40 + 10 * 2 + 1));
+	assert_int_equal(limit, FAKE_CAP - 1);
+	assert_true(mgmt_rec_get(&rec, "msg", &v, &vn));
+	assert_true(mgmt_unescape(v, vn, msg, sizeof(msg)) > 0);
+	assert_string_equal(msg, "answer too large (7100000 bytes, limit 8191)");
+	/* Nothing was kept, and no later part of it can be had. */
+	for (unsigned i = 0; i < MGMT_SNAPS; i++)
+		assert_int_equal(c.snap[i].stamp, 0);
+	/* A cut value: internal. */
+	h = fake_req(MGMT_CMD_STATUS, 0, 0);
+	mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+	assert_int_equal(r.status, MGMT_ST_INTERNAL);
+	/* Exactly full still works: the limit is the buffer less its NUL. */
+	for (f.lines = 1; f.lines < 1000; f.lines++) {
+		h = fake_req(MGMT_CMD_STATS, 0, 0);
+		mgmt_cache_answer(&c, &h, NULL, 0, fake_build, &f, &r);
+		if (r.status != MGMT_OK)
+			break;
+	}
+	assert_int_equal(r.status, MGMT_ST_TOO_LARGE);
+	assert_true(f.lines > 100);
+}
+
+/* mgmt_buf counts what every record needed, the dropped ones too. */
+static void test_buf_need(void **state)
+{
+	(void)state;
+	char buf[16];
+	struct mgmt_buf b;
+
+	mgmt_buf_init(&b, buf, sizeof(buf));
+	mgmt_rec_begin(&b, "a");
+	mgmt_rec_u64(&b, "x", 1); /* "a x=1\n": 6 */
+	mgmt_rec_end(&b);
+	mgmt_rec_begin(&b, "b");
+	mgmt_rec_str(&b, "y", "0123456789"); /* 15: does not fit */
+	mgmt_rec_end(&b);
+	mgmt_rec_begin(&b, "c"); /* 2 */
+	mgmt_rec_end(&b);
+	assert_true(b.overflow);
+	assert_false(b.cut);
+	assert_int_equal(b.len, 8);
+	assert_int_equal(b.need, 6 + 15 + 2);
+	mgmt_buf_value_cut(&b);
+	assert_true(b.cut);
+}
+
+/* A fake target: verify, then answer through the kept-answer cache like mgmt/mgmt.c. */
 static uint64_t fake_last_seq;
+static struct mgmt_cache fake_cache;
+static struct fake_cmds fake_cmds = {.lines = 40};
 
 static size_t fake_target(const uint8_t *req, size_t len, uint8_t *out, size_t cap)
 {
 	struct mgmt_hdr h;
 	const uint8_t *pl;
-	char text[4096];
-	struct mgmt_buf b;
-	size_t off, n;
-	bool more;
+	static struct mgmt_part_out r;
 	enum mgmt_status st = mgmt_request_verify(req, len, key, &fake_last_seq, &h, &pl);
 
 	if (st != MGMT_OK)
 		return mgmt_error_reply(req, len, st, out, cap);
-	mgmt_buf_init(&b, text, sizeof(text));
-	if (h.command == MGMT_CMD_STATS) {
-		for (unsigned c = 1; c <= 40; c++) {
-			mgmt_rec_begin(&b, "dp");
-			mgmt_rec_u64(&b, "core", c);
-			mgmt_rec_u64(&b, "rx_packets", 1000000ull * c);
-			mgmt_rec_u64(&b, "tx_packets", 999999ull * c);
-			mgmt_rec_end(&b);
+	mgmt_cache_answer(&fake_cache, &h, (const char *)pl, h.len, fake_build, &fake_cmds, &r);
+	return mgmt_response_encode(out, cap, &h, r.status, r.flags, h.part, r.snap, r.text, r.len,
+				    key);
+}
+
+/* A client of the fake target: one request, its verified answer. */
+static void fake_call(unsigned cmd, unsigned part, uint32_t snap, uint64_t seq, struct mgmt_hdr *h,
+		      const uint8_t **pl, uint8_t *resp)
+{
+	uint8_t req[MGMT_MSG_MAX];
+	struct mgmt_hdr q = fake_req(cmd, part, snap);
+
+	q.seq = seq;
+	size_t n = mgmt_msg_encode(req, sizeof(req), &q, NULL, 0, key);
+	size_t rn = fake_target(req, n, resp, MGMT_MSG_MAX);
+	assert_true(rn >= MGMT_MSG_MIN && rn <= MGMT_MSG_MAX);
+	assert_int_equal(mgmt_response_verify(resp, rn, key, seq, h, pl), MGMT_OK);
+}
+
+/* Through the codec: two clients' parts interleaved, each answer of one snapshot. */
+static void test_end_to_end_interleaved(void **state)
+{
+	(void)state;
+	uint8_t resp[MGMT_MSG_MAX];
+	static char text[2][8192];
+	size_t len[2] = {0, 0};
+	uint32_t snap[2] = {0, 0};
+	bool more[2] = {true, true};
+	uint64_t seq = 5000;
+	struct mgmt_hdr h;
+	const uint8_t *pl;
+
+	mgmt_cache_init(&fake_cache, fake_mem, FAKE_CAP, 900);
+	fake_last_seq = 0;
+	for (unsigned part = 0; more[0] || more[1]; part++) {
+		for (int who = 0; who < 2; who++) {
+			if (!more[who])
+				continue;
+			fake_call(MGMT_CMD_STATS, part, snap[who], ++seq, &h, &pl, resp);
+			assert_int_equal(h.status, MGMT_OK);
+			assert_int_equal(h.part, part);
+			if (part == 0)
+				snap[who] = h.snap;
+			assert_int_equal(h.snap, snap[who]);
+			memcpy(text[who] + len[who], pl, h.len);
+			len[who] += h.len;
+			more[who] = h.flags & MGMT_FLAG_MORE;
 		}
-	} else if (h.command == MGMT_CMD_PING) {
-		mgmt_rec_begin(&b, "pong");
-		mgmt_rec_u64(&b, "uptime_us", 5);
-		mgmt_rec_end(&b);
-	} else {
-		return mgmt_response_encode(out, cap, &h, MGMT_ST_UNKNOWN_COMMAND, 0, 0, NULL, 0,
-					    key);
+		assert_true(part < 10);
 	}
-	if (!mgmt_part_slice(text, b.len, h.part, MGMT_PAYLOAD_MAX, &off, &n, &more))
-		return mgmt_response_encode(out, cap, &h, MGMT_ST_BAD_ARGUMENT, 0, 0, NULL, 0, key);
-	return mgmt_response_encode(out, cap, &h, MGMT_OK, more ? MGMT_FLAG_MORE : 0, h.part,
-				    text + off, n, key);
+	assert_int_not_equal(snap[0], snap[1]);
+	assert_int_not_equal(one_generation(text[0], len[0], 40),
+			     one_generation(text[1], len[1], 40));
+	/* Too large: an error through the codec too, with its record. */
+	fake_call(MGMT_CMD_LOG, 0, 0, ++seq, &h, &pl, resp);
+	assert_int_equal(h.status, MGMT_ST_TOO_LARGE);
+	assert_int_equal(h.flags, 0);
+	assert_true(h.len > 0 && !memcmp(pl, "error msg=answer%20too%20large%20(", 34));
+	/* A gone snapshot: snapshot_gone echoing its id. */
+	fake_call(MGMT_CMD_STATS, 1, 12345, ++seq, &h, &pl, resp);
+	assert_int_equal(h.status, MGMT_ST_SNAPSHOT_GONE);
+	assert_int_equal(h.snap, 12345);
 }
 
 static void test_end_to_end(void **state)
@@ -645,12 +1098,15 @@ static void test_end_to_end(void **state)
 	const uint8_t *pl;
 
 	fake_last_seq = 0;
+	mgmt_cache_init(&fake_cache, fake_mem, FAKE_CAP, 1);
+	uint32_t snap = 0;
 	for (unsigned part = 0;; part++) {
-		struct mgmt_hdr q = {.version = 1,
+		struct mgmt_hdr q = {.version = MGMT_VERSION,
 				     .type = MGMT_TYPE_REQUEST,
 				     .command = MGMT_CMD_STATS,
 				     .part = (uint16_t)part,
-				     .seq = ++seq};
+				     .seq = ++seq,
+				     .snap = snap};
 		size_t n = mgmt_msg_encode(req, sizeof(req), &q, NULL, 0, key);
 		/* Through the serial framing and back. */
 		uint8_t fr[MGMT_FRAME_MAX];
@@ -666,6 +1122,9 @@ static void test_end_to_end(void **state)
 		assert_int_equal(mgmt_response_verify(resp, rn, key, seq, &h, &pl), MGMT_OK);
 		assert_int_equal(h.status, MGMT_OK);
 		assert_int_equal(h.part, part);
+		if (part == 0)
+			snap = h.snap;
+		assert_int_equal(h.snap, snap);
 		memcpy(all + all_len, pl, h.len);
 		all_len += h.len;
 		if (!(h.flags & MGMT_FLAG_MORE))
@@ -686,8 +1145,10 @@ static void test_end_to_end(void **state)
 
 	/* Wrong key: an unauthenticated bad_mac; replayed: replay; unknown command. */
 	uint8_t wrong[32] = {0};
-	struct mgmt_hdr q = {
-	    .version = 1, .type = MGMT_TYPE_REQUEST, .command = MGMT_CMD_PING, .seq = ++seq};
+	struct mgmt_hdr q = {.version = MGMT_VERSION,
+			     .type = MGMT_TYPE_REQUEST,
+			     .command = MGMT_CMD_PING,
+			     .seq = ++seq};
 	size_t n = mgmt_msg_encode(req, sizeof(req), &q, NULL, 0, wrong);
 	size_t rn = fake_target(req, n, resp, sizeof(resp));
 	assert_int_equal(mgmt_response_verify(resp, rn, wrong, seq, &h, &pl),
@@ -714,12 +1175,24 @@ static void test_end_to_end(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hmac_rfc4231),    cmocka_unit_test(test_key_parse),
-	    cmocka_unit_test(test_names),	    cmocka_unit_test(test_roundtrip),
-	    cmocka_unit_test(test_rejections),	    cmocka_unit_test(test_error_reply),
-	    cmocka_unit_test(test_key_set_extract), cmocka_unit_test(test_part_slice),
-	    cmocka_unit_test(test_framing),	    cmocka_unit_test(test_records_parse),
-	    cmocka_unit_test(test_records_build),   cmocka_unit_test(test_end_to_end),
+	    cmocka_unit_test(test_hmac_rfc4231),
+	    cmocka_unit_test(test_key_parse),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_rejections),
+	    cmocka_unit_test(test_error_reply),
+	    cmocka_unit_test(test_key_set_extract),
+	    cmocka_unit_test(test_part_slice),
+	    cmocka_unit_test(test_framing),
+	    cmocka_unit_test(test_records_parse),
+	    cmocka_unit_test(test_records_build),
+	    cmocka_unit_test(test_buf_need),
+	    cmocka_unit_test(test_cache_interleaved),
+	    cmocka_unit_test(test_cache_eviction),
+	    cmocka_unit_test(test_cache_ids),
+	    cmocka_unit_test(test_cache_overflow),
+	    cmocka_unit_test(test_end_to_end),
+	    cmocka_unit_test(test_end_to_end_interleaved),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

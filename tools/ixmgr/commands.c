@@ -102,7 +102,10 @@ static bool args_ipv4(const char *s, bool prefix)
 
 	if (prefix != (slash != NULL))
 		return false;
-	snprintf(addr, sizeof(addr), "%.*s", (int)(slash ? (size_t)(slash - s) : strlen(s)), s);
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n >= sizeof(addr))
+		return false; /* longer than any address: never check a cut copy */
+	snprintf(addr, sizeof(addr), "%.*s", (int)n, s);
 	if (inet_pton(AF_INET, addr, &a) != 1)
 		return false;
 	return !slash || (args_number(slash + 1, 32, &len) && len >= 1);
@@ -212,6 +215,8 @@ int ixmgr_cmd_print(const struct ixmgr_cmd *cmd, const struct ixmgr_opts *o,
 			hint = " (wrong key?)";
 		else if (r->status == MGMT_ST_NOT_PROVISIONED)
 			hint = " (no key on the target: ixmgr key set over serial)";
+		else if (r->status == MGMT_ST_BAD_VERSION && r->peer_version == MGMT_VERSION_V1)
+			hint = " (the target speaks protocol version 1; this ixmgr speaks 2)";
 		fprintf(stderr,
 			"ixmgr: target refused the request: %s%s [unauthenticated answer]\n",
 			mgmt_status_name(r->status), hint);
@@ -219,9 +224,14 @@ int ixmgr_cmd_print(const struct ixmgr_cmd *cmd, const struct ixmgr_opts *o,
 	}
 	if (r->status != MGMT_OK) {
 		char msg[512];
+		const char *hint = "";
 		print_error_msg(r, msg, sizeof(msg));
-		fprintf(stderr, "ixmgr: %s: %s%s%s\n", cmd->usage, mgmt_status_name(r->status),
-			msg[0] ? ": " : "", msg);
+		if (r->status == MGMT_ST_TOO_LARGE && cmd->wire == MGMT_CMD_LOG)
+			hint = " (ask for fewer lines with -n)";
+		else if (r->status == MGMT_ST_SNAPSHOT_GONE)
+			hint = " (other clients' answers kept replacing it; try again)";
+		fprintf(stderr, "ixmgr: %s: %s%s%s%s\n", cmd->usage, mgmt_status_name(r->status),
+			msg[0] ? ": " : "", msg, hint);
 		return IXMGR_EXIT_TARGET;
 	}
 	if (fmt == IXMGR_FMT_AUTO)

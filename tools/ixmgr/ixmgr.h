@@ -40,9 +40,10 @@ struct ixmgr_opts {
 
 /* A complete (all parts) answer from the target. */
 struct ixmgr_reply {
-	unsigned status;      /* enum mgmt_status as the target sent it */
-	bool unauthenticated; /* status came in an unauthenticated error response */
-	char *text;	      /* all parts' payloads, NUL-terminated (malloc'd) */
+	unsigned status;       /* enum mgmt_status as the target sent it */
+	bool unauthenticated;  /* status came in an unauthenticated error response */
+	unsigned peer_version; /* of that response (MGMT_VERSION_V1: an older target) */
+	char *text;	       /* all parts' payloads, NUL-terminated (malloc'd) */
 	size_t len;
 	uint64_t rtt_us; /* of the last part */
 };

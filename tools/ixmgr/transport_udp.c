@@ -12,7 +12,8 @@ int ixmgr_udp_open(struct ixmgr_conn *c, const char *hostport, char *err, size_t
 {
 	char host[256];
 	char port[16];
-	const char *colon;
+	const char *colon, *hstart;
+	size_t hlen;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM};
 	struct addrinfo *res, *ai;
 	int rc;
@@ -24,15 +25,21 @@ int ixmgr_udp_open(struct ixmgr_conn *c, const char *hostport, char *err, size_t
 			snprintf(err, errlen, "bad udp target '%s'", hostport);
 			return -1;
 		}
-		snprintf(host, sizeof(host), "%.*s", (int)(end - hostport - 1), hostport + 1);
+		hlen = (size_t)(end - hostport - 1);
+		hstart = hostport + 1;
 		colon = end[1] == ':' ? end + 1 : NULL;
 	} else {
 		colon = strrchr(hostport, ':');
 		if (colon && strchr(hostport, ':') != colon)
 			colon = NULL; /* a bare IPv6 address */
-		snprintf(host, sizeof(host), "%.*s",
-			 (int)(colon ? (size_t)(colon - hostport) : strlen(hostport)), hostport);
+		hlen = colon ? (size_t)(colon - hostport) : strlen(hostport);
+		hstart = hostport;
 	}
+	if (hlen >= sizeof(host)) {
+		snprintf(err, errlen, "host name in udp target too long");
+		return -1; /* a cut name would be some other host */
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)hlen, hstart);
 	if (colon) {
 		char *e;
 		unsigned long p = strtoul(colon + 1, &e, 10);
