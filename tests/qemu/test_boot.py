@@ -41,7 +41,7 @@ def make_boot_test(path, smp):
                      r"mgmt_ip=198\.18\.1\.2/24 dp_cores=%d loglevel=6" % (smp - 1))
             m.expect(r"^ixos: ready cpus=%d mem=\d+$" % smp, timeout=90)
             # These machines have no NIC: that one warning is expected, no other.
-            m.absent(r"^\[[ \d.]+\] (warning|error): (?!dataplane: no supported NIC|mgmt: no NIC for the management port)|FATAL")
+            m.absent(r"^\[[ \d.]+\] (warning|error): (?!dataplane: no supported NIC|mgmt: no NIC for the management port|random: no RDRAND/RDSEED)|FATAL")
     fn.__name__ = "boot_%s_smp%d" % (path, smp)
     return fn
 

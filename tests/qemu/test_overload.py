@@ -12,6 +12,8 @@ from test_net import per_nic_into, stats
 from test_tcp import ECHO_APP, GUEST, up
 
 TESTS = []
+# Rates measured within a test must not depend on what runs beside it (run_tests.py).
+EXCLUSIVE = True
 ECHOLOAD = os.path.join(BUILD, "host", "echoload")
 # One dataplane core: the management core is CPU 0.
 SMP = 2
