@@ -111,6 +111,13 @@ static void apps_launch(unsigned mod)
 		dataplane_host_thread(cpus[i], &app->threads[i]);
 }
 
+/* The app's state: dataplane cores change it (app_stop's compare-and-swap, the last thread's
+ * APP_DEAD), so every read here is an acquire load. */
+static int apps_state(const struct app *app)
+{
+	return __atomic_load_n(&app->state, __ATOMIC_ACQUIRE);
+}
+
 static void apps_reap(void)
 {
 	struct app *app = apps_cur;
@@ -133,17 +140,17 @@ static void apps_reap(void)
 void apps_tick(void)
 {
 	if (apps_cur) {
-		if (apps_local && apps_cur->state == APP_RUNNING) {
+		if (apps_local && apps_state(apps_cur) == APP_RUNNING) {
 			if (uthread_due(apps_local, rdtsc()))
 				uthread_run(apps_local, 0);
 			return;
 		}
-		if (apps_local && apps_cur->state != APP_DEAD) {
+		if (apps_local && apps_state(apps_cur) != APP_DEAD) {
 			struct uthread *t = apps_local;
 			apps_local = NULL;
 			uthread_release(t);
 		}
-		if (__atomic_load_n(&apps_cur->state, __ATOMIC_ACQUIRE) != APP_DEAD)
+		if (apps_state(apps_cur) != APP_DEAD)
 			return;
 		apps_reap();
 	}
@@ -173,7 +180,7 @@ void apps_tick(void)
 
 int apps_stop(void)
 {
-	if (!apps_cur || apps_cur->state != APP_RUNNING)
+	if (!apps_cur || apps_state(apps_cur) != APP_RUNNING)
 		return -1;
 	apps_stop_requested = true;
 	app_stop(apps_cur, -1, false);
@@ -205,7 +212,7 @@ void apps_get_info(struct apps_info *out)
 	*out = (struct apps_info){.starts = apps_starts};
 	if (apps_cur) {
 		out->name = apps_cur->name;
-		out->state = apps_cur->state == APP_RUNNING ? "running" : "stopping";
+		out->state = apps_state(apps_cur) == APP_RUNNING ? "running" : "stopping";
 		out->threads = apps_cur->nthreads;
 	} else if (apps_last.name[0]) {
 		out->name = apps_last.name;

@@ -65,7 +65,8 @@ void app_check_budget(struct trapframe *tf)
 
 	if (!t)
 		return;
-	if (t->app->state != APP_RUNNING)
+	/* Acquire: another core's app_stop (a compare-and-swap) may change it at any time. */
+	if (__atomic_load_n(&t->app->state, __ATOMIC_ACQUIRE) != APP_RUNNING)
 		uthread_leave(t); /* another thread faulted or exited: this one stops too */
 	if (!budget_tsc)
 		return;
@@ -162,7 +163,7 @@ long uthread_sys_ix_run(struct trapframe *tf)
 	}
 	if (flags & IX_RUN_NOWAIT)
 		return 0;
-	if (t->app->state != APP_RUNNING)
+	if (__atomic_load_n(&t->app->state, __ATOMIC_ACQUIRE) != APP_RUNNING)
 		uthread_leave(t);
 	t->wake_tsc = timeout_us ? rdtsc() + time_tsc_hz() / 1000000 * timeout_us : 0;
 	t->tf = *tf;
@@ -180,7 +181,7 @@ void uthread_run(struct uthread *t, unsigned nevents)
 {
 	struct percpu *c = this_cpu();
 
-	if (t->state == UT_DONE || t->app->state != APP_RUNNING)
+	if (t->state == UT_DONE || __atomic_load_n(&t->app->state, __ATOMIC_ACQUIRE) != APP_RUNNING)
 		return;
 	if (!budget_tsc && budget_us)
 		user_set_budget_us(budget_us);

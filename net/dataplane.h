@@ -29,7 +29,10 @@ int dataplane_init(const struct kconfig *cfg);
 /*
  * Moves flow group `group` (an RSS bucket) with all its TCP connections to the core polling
  * queue to_queue, then points the NIC's redirection table there. Management core; returns
- * 0, or -1 (bad arguments, or the owning core did not answer within 1 s).
+ * 0, or -1: bad arguments; the owning core did not acknowledge within 1 s (it still carries
+ * the move out, and the NIC follows then); or refused, logged, because that core still has
+ * not carried out an older move after 1 s more (one request per core at a time, never
+ * overwritten: net/dp_move.c).
  */
 int dataplane_move_group(unsigned group, unsigned to_queue);
 

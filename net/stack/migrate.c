@@ -18,19 +18,27 @@ static void export_free(struct stack_conn_export *e)
 	kfree(e);
 }
 
-/* Copies a segment list's payload (in sequence order) to dst; returns the bytes written. */
-static uint32_t segs_copy(struct tcp_seg *seg, uint8_t *dst, bool *fin)
+/*
+ * Copies a segment list's payload from sequence number `from` on (in sequence order) to dst;
+ * returns the bytes written. lwIP frees only whole segments, so the peer may have acknowledged
+ * the head of the first one (lastack inside it): only its unacknowledged tail is copied.
+ */
+static uint32_t segs_copy(struct tcp_seg *seg, uint32_t from, uint8_t *dst, bool *fin)
 {
 	uint32_t n = 0;
 
 	for (; seg; seg = seg->next) {
 		if (TCPH_FLAGS(seg->tcphdr) & TCP_FIN)
 			*fin = true;
-		if (!seg->len)
+		uint32_t seq = lwip_ntohl(seg->tcphdr->seqno), skip = 0;
+		if (TCP_SEQ_LT(seq, from))
+			skip = from - seq < seg->len ? from - seq : seg->len;
+		if (seg->len == skip)
 			continue;
 		if (dst)
-			pbuf_copy_partial(seg->p, dst + n, seg->len, seg->p->tot_len - seg->len);
-		n += seg->len;
+			pbuf_copy_partial(seg->p, dst + n, (u16_t)(seg->len - skip),
+					  (u16_t)(seg->p->tot_len - seg->len + skip));
+		n += seg->len - skip;
 	}
 	return n;
 }
@@ -38,7 +46,8 @@ static uint32_t segs_copy(struct tcp_seg *seg, uint8_t *dst, bool *fin)
 static struct stack_conn_export *conn_export(struct tcp_pcb *pcb)
 {
 	bool fin = false;
-	uint32_t data = segs_copy(pcb->unacked, NULL, &fin) + segs_copy(pcb->unsent, NULL, &fin);
+	uint32_t data = segs_copy(pcb->unacked, pcb->lastack, NULL, &fin) +
+			segs_copy(pcb->unsent, pcb->lastack, NULL, &fin);
 	struct stack_conn_export *e = kmalloc(sizeof(*e) + data);
 
 	if (!e)
@@ -57,6 +66,7 @@ static struct stack_conn_export *conn_export(struct tcp_pcb *pcb)
 	e->rcv_ann_wnd = pcb->rcv_ann_wnd;
 	e->rcv_ann_right_edge = pcb->rcv_ann_right_edge;
 	e->lastack = pcb->lastack;
+	e->snd_nxt = pcb->snd_nxt;
 	e->snd_wl1 = pcb->snd_wl1;
 	e->snd_wl2 = pcb->snd_wl2;
 	e->snd_wnd = pcb->snd_wnd;
@@ -64,8 +74,8 @@ static struct stack_conn_export *conn_export(struct tcp_pcb *pcb)
 	e->cwnd = pcb->cwnd;
 	e->ssthresh = pcb->ssthresh;
 	fin = false;
-	e->data_len = segs_copy(pcb->unacked, e->bytes, &fin);
-	e->data_len += segs_copy(pcb->unsent, e->bytes + e->data_len, &fin);
+	e->data_len = segs_copy(pcb->unacked, pcb->lastack, e->bytes, &fin);
+	e->data_len += segs_copy(pcb->unsent, pcb->lastack, e->bytes + e->data_len, &fin);
 	e->fin_queued = fin || (pcb->flags & TF_FIN);
 	ixconn_export(pcb, e);
 	return e;
@@ -183,6 +193,17 @@ int stack_import_conn(struct stack_ctx *ctx, struct stack_conn_export *e)
 	}
 	if (e->fin_queued)
 		tcp_set_flags(pcb, TF_FIN);
+	/*
+	 * The peer may acknowledge anything the old core sent: a snd_nxt back at lastack would
+	 * make lwIP drop those ACKs as acknowledging unsent data, and with a cwnd smaller than
+	 * what was in flight the connection never gets past them. So the queue counts as sent
+	 * up to the old snd_nxt and is retransmitted from lastack, as after an RTO.
+	 */
+	if (TCP_SEQ_GT(e->snd_nxt, pcb->lastack) && TCP_SEQ_LEQ(e->snd_nxt, pcb->snd_lbb + 1)) {
+		pcb->snd_nxt = e->snd_nxt;
+		pcb->rto_end = e->snd_nxt;
+		tcp_set_flags(pcb, TF_RTO);
+	}
 	tcp_output(pcb);
 	ctx->st->conns_imported++;
 	export_free(e);

@@ -75,7 +75,7 @@ struct stack_conn_export {
 	uint16_t mss;
 	int16_t sa, sv, rto;
 	uint32_t rcv_nxt, rcv_wnd, rcv_ann_wnd, rcv_ann_right_edge;
-	uint32_t lastack, snd_wl1, snd_wl2, snd_wnd, snd_wnd_max, cwnd, ssthresh;
+	uint32_t lastack, snd_nxt, snd_wl1, snd_wl2, snd_wnd, snd_wnd_max, cwnd, ssthresh;
 	uint32_t data_len; /* unacknowledged and unsent bytes, from lastack */
 	/* The app's view (net/stack/ixconn.c); ix_state 0: no app state. */
 	uint8_t ix_state, ix_eof, ix_eof_told;

@@ -23,8 +23,9 @@ import test_user  # noqa: E402
 import test_mgmt  # noqa: E402
 import test_overload  # noqa: E402
 import test_hostile  # noqa: E402
+import test_moves  # noqa: E402
 
-MODULES = [test_boot, test_net, test_tcp, test_isn, test_user, test_mgmt, test_overload, test_hostile]
+MODULES = [test_boot, test_net, test_tcp, test_isn, test_user, test_mgmt, test_overload, test_hostile, test_moves]
 
 
 def run_one(fn):
