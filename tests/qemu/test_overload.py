@@ -59,7 +59,8 @@ def core(m):
 @per_nic
 def overload_degrades_and_recovers(tmp, nic):
     """Open-loop echo of 64-byte messages over 16 connections at twice the measured capacity
-    for 10 s: replies keep coming in every second at no less than half the capacity rate,
+    for 10 s: replies keep coming at no less than half the capacity rate (over every two
+    seconds),
     every echoed byte is right, no connection is reset; one second after the load stops, a
     1,000-message run gets every reply and ping answers."""
     with NetNS(nic=nic) as ns, Machine(direct_args(GUEST, ECHO_APP), smp=SMP,
@@ -100,10 +101,14 @@ def overload_degrades_and_recovers(tmp, nic):
                recovery, after["lat_p99_us"]))
         if res["bad"] or res["failed"] or res["resets"]:
             raise TestFailure("overload broke the echo: %s" % res)
-        low = [g for g in res["got_per_interval"][:10] if g < capacity // 2]
-        if low:
-            raise TestFailure("replies fell under half the capacity (%d B/s) during the "
-                              "overload: %s" % (capacity, res["got_per_interval"]))
+        # Throughout, at the grain of two seconds: a host that stalls a vCPU for a moment
+        # (TCG on a shared machine) must not read as the guest collapsing.
+        per = res["got_per_interval"][:10]
+        low = [i for i in range(len(per) - 1) if per[i] + per[i + 1] < capacity]
+        if len(per) < 10 or low:
+            raise TestFailure("replies fell under half the capacity (%d B/s) over two seconds "
+                              "during the overload (from second %s): %s"
+                              % (capacity, low, res["got_per_interval"]))
         if not after["ok"] or after["got"] != 64000:
             raise TestFailure("the guest did not serve right after the overload: %s" % after)
         if pings != 3:
