@@ -114,9 +114,7 @@ def malformed_frames_counted_and_survived(tmp, nic):
             ns.sh("/usr/bin/python3", send, "tap0", mac, kind, str(n))
         if ns.ping(count=5) != 5:
             raise TestFailure("the guest stopped answering pings after malformed frames")
-        m.settle(1.5)
-        stats(m)
-        cores, nic_stats = stats(m)
+        cores, nic_stats = stats_after(m)
         for key, want in (("rx_malformed", 5), ("rx_csum_errors", 5)):
             if total(cores, key) < want:
                 raise TestFailure("%s=%d, expected at least %d" % (key, total(cores, key),
