@@ -3,9 +3,11 @@
 #define IXOS_SELFTEST_H
 
 /*
- * Runs the allocator, heap, paging, timer and IPI checks on the live kernel, printing
- * "selftest: NAME ok" or "selftest: NAME FAILED: why" per check and a closing
- * "selftest: N passed, M failed". Boot CPU, after every CPU is up.
+ * Runs the allocator, heap, paging, timer, TSC-calibration and IPI checks on the live kernel,
+ * printing "selftest: NAME ok", "selftest: NAME skipped: why" or "selftest: NAME FAILED: why"
+ * per check and a closing "selftest: N passed, M failed[, K skipped]". The TSC is checked
+ * against the ACPI PM timer, a clock it was not calibrated from. Boot CPU, after every CPU
+ * is up.
  */
 void selftest_run(void);
 

@@ -2,7 +2,10 @@
 #ifndef IXOS_TIME_H
 #define IXOS_TIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#define TIME_PM_TIMER_HZ 3579545 /* the ACPI PM timer's fixed rate */
 
 struct acpi_info;
 
@@ -19,6 +22,15 @@ uint64_t time_tsc_hz(void);
 uint64_t time_uptime_us(void);
 /* Busy-waits at least us microseconds. Any CPU, after time_init. */
 void time_delay_us(uint64_t us);
+/*
+ * The ACPI PM timer time_init was given (FADT PM_TMR_BLK), an independent clock to check the
+ * calibration against: the width of its counter (24 or 32 bits), or 0 if there is none.
+ */
+unsigned time_pm_timer_bits(void);
+/* The PM timer's count (wraps at 2^time_pm_timer_bits()); only when that is not 0. */
+uint32_t time_pm_timer_read(void);
+/* True if the TSC was calibrated against the PM timer (no PIT), so it is no check of it. */
+bool time_calibrated_on_pm_timer(void);
 /* Converts TSC ticks to microseconds. */
 uint64_t time_tsc_to_us(uint64_t ticks);
 
