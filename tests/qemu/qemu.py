@@ -6,6 +6,7 @@ with a timeout. Failures raise TestFailure with a message; the runner prints the
 """
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -44,7 +45,7 @@ class Machine:
                     "-monitor", "unix:%s,server=on,wait=off" % self.mon_path] + list(args)
         if netns:
             self.cmd = ["ip", "netns", "exec", netns.name] + self.cmd + netns.qemu_args()
-        self.log = b""
+        self.log = bytearray()  # grows in place: appending to bytes would copy it every time
         self.pos = 0  # expect() searches from here: lines are matched in order
         self.cond = threading.Condition()
         self.proc = None
@@ -56,6 +57,10 @@ class Machine:
         current.machines.append(self)
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
+        self._fd = self.proc.stdout.fileno()
+        os.set_blocking(self._fd, False)
+        # Held while bytes move from the pipe to the log, so mark() can drain the pipe itself.
+        self._pipe_lock = threading.Lock()
         threading.Thread(target=self._reader, daemon=True).start()
         return self
 
@@ -66,16 +71,60 @@ class Machine:
         shutil.rmtree(self.tmp, ignore_errors=True)
         return False
 
-    def _reader(self):
+    def _drain(self):
+        """Moves what the pipe holds into the log (caller holds _pipe_lock); False at its end."""
         while True:
-            chunk = self.proc.stdout.read1(4096)
+            try:
+                chunk = os.read(self._fd, 65536)
+            except BlockingIOError:
+                return True
+            except OSError:
+                chunk = b""
             with self.cond:
                 if not chunk:
                     self.exited = True
                     self.cond.notify_all()
-                    return
+                    return False
                 self.log += chunk.replace(b"\r", b"")  # lines end in \r\n on the wire
                 self.cond.notify_all()
+
+    def _reader(self):
+        while True:
+            try:
+                select.select([self._fd], [], [])
+            except (OSError, ValueError):
+                return
+            with self._pipe_lock:
+                if self.exited or not self._drain():
+                    return
+
+    def mark(self):
+        """The log position of this moment: what QEMU wrote before the call is in the log
+        (the pipe is drained first), so output found after the mark was written after it.
+        test_net.stats() takes it, to read counters printed after a moment."""
+        with self._pipe_lock:
+            if not self.exited:
+                self._drain()
+            with self.cond:
+                return len(self.log)
+
+    def wait_for(self, find, timeout, what):
+        """Calls find(log, end) under the lock, where log[:end] is the whole lines received so
+        far, until it returns something other than None, and returns that; fails after
+        timeout seconds (or when QEMU exits) naming what."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                got = find(self.log, self.log.rfind(b"\n") + 1)
+                if got is not None:
+                    return got
+                if self.exited:
+                    raise TestFailure("QEMU exited (status %s) before %s"
+                                      % (self.proc.poll(), what))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TestFailure("timed out after %ds waiting for %s" % (timeout, what))
+                self.cond.wait(min(left, 0.5))
 
     def text(self):
         return self.log.decode("utf-8", "replace").replace("\r", "")
@@ -83,21 +132,14 @@ class Machine:
     def expect(self, pattern, timeout=60):
         """Waits until pattern appears after the previous match; returns the match."""
         rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern, re.M)
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                # Only whole lines: "$" must not match where a chunk happened to end.
-                m = rx.search(self.log, self.pos, self.log.rfind(b"\n") + 1)
-                if m:
-                    self.pos = m.end()
-                    return m
-                if self.exited:
-                    raise TestFailure("QEMU exited (status %s) before %r appeared"
-                                      % (self.proc.poll(), pattern))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TestFailure("timed out after %ds waiting for %r" % (timeout, pattern))
-                self.cond.wait(min(left, 0.5))
+
+        def find(log, end):
+            # Only whole lines: "$" must not match where a chunk happened to end.
+            return rx.search(log, self.pos, end)
+
+        m = self.wait_for(find, timeout, "%r" % pattern)
+        self.pos = m.end()
+        return m
 
     def settle(self, seconds):
         """Lets the machine run on for a while (to see what it prints next)."""
@@ -241,6 +283,16 @@ class NetNS:
                 ["ip", "netns", "exec", self.name, "/usr/bin/python3", relay, "tap0", "40001",
                  "40002", str(self.impair[0]), str(self.impair[1]), "600"],
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            # The relay binds its UDP port once it holds the tap: until then QEMU's frames
+            # and the host's would go nowhere.
+            deadline = time.monotonic() + 20
+            while ":%04X " % 40002 not in self.sh("cat", "/proc/net/udp").stdout:
+                if self.relay.poll() is not None or time.monotonic() > deadline:
+                    why = ("exited: %s" % self.relay.communicate()[0]
+                           if self.relay.poll() is not None else "no socket after 20 s")
+                    self.__exit__(None, None, None)
+                    raise TestFailure("lossy_link.py did not start: " + why)
+                time.sleep(0.05)
         return self
 
     def __exit__(self, *exc):
@@ -266,9 +318,59 @@ class NetNS:
                      "-device", "igb,netdev=mg0,addr=0x4"]  # igb VFs take slots 16+
         return args
 
-    def ping(self, count=5, interval=0.2):
-        """Pings the guest; returns how many replies came back."""
-        r = self.sh("ping", "-n", "-c", str(count), "-i", str(interval), "-W", "2",
-                    self.GUEST_IP, check=False, timeout=30 + count)
-        m = re.search(r"(\d+) received", r.stdout)
-        return int(m.group(1)) if m else 0
+    def ping(self, count=5, interval=0.2, timeout=10, source=None):
+        """Sends count ICMP echo requests to the guest, interval seconds apart (from source,
+        one of the host side's addresses, if given); returns how many of them were answered
+        by timeout seconds after the last one. (ping(8) gives a late reply only twice the
+        longest round trip so far, and with -w sends more than count: neither says whether
+        each request was answered.)"""
+        args = [self.GUEST_IP, str(count), str(interval), str(timeout)] + ([source] if source
+                                                                           else [])
+        r = self.sh("/usr/bin/python3", "-c", PING, *args, check=False,
+                    timeout=timeout + count * interval + 30)
+        if r.returncode != 0:
+            raise TestFailure("the pinger failed: %s" % r.stderr[-2000:])
+        return int(r.stdout.split()[-1])
+
+
+# NetNS.ping's pinger, run in the namespace: ICMP echo on a raw socket, replies matched by
+# identifier and sequence number. Prints how many requests were answered.
+PING = r"""
+import os, select, socket, struct, sys, time
+dst, count, interval, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
+    float(sys.argv[4])
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+if len(sys.argv) > 5:
+    s.bind((sys.argv[5], 0))
+ident = os.getpid() & 0xffff
+got, sent, next_send, deadline = set(), 0, time.monotonic(), None
+while len(got) < count:
+    now = time.monotonic()
+    if sent < count and now >= next_send:
+        body = bytes(56)
+        hdr = struct.pack("!BBHHH", 8, 0, 0, ident, sent)
+        try:
+            s.sendto(struct.pack("!BBHHH", 8, 0, csum(hdr + body), ident, sent) + body,
+                     (dst, 0))
+        except OSError:
+            pass  # no route or neighbour yet: that request goes unanswered
+        sent += 1
+        next_send = now + interval
+        if sent == count:
+            deadline = now + timeout
+    if deadline is not None and now >= deadline:
+        break
+    ready, _, _ = select.select([s], [], [], max(0, (deadline or next_send) - now))
+    if ready:
+        data, addr = s.recvfrom(65536)
+        ihl = (data[0] & 15) * 4
+        if len(data) >= ihl + 8 and addr[0] == dst:
+            typ, _, _, rid, seq = struct.unpack("!BBHHH", data[ihl:ihl + 8])
+            if typ == 0 and rid == ident and seq < sent:
+                got.add(seq)
+print(len(got))
+"""

@@ -59,6 +59,12 @@ def main():
               for t in mod.TESTS if opts.filter in t.__name__]
     alone = [t for mod in MODULES if getattr(mod, "EXCLUSIVE", False)
              for t in mod.TESTS if opts.filter in t.__name__]
+    if not shared and not alone:
+        # A selection that runs nothing must not read as a pass: one failure, named.
+        print("error: no QEMU test name contains %r (run_tests.py -k SUBSTRING, or TESTS=)"
+              % opts.filter, flush=True)
+        print("qemu: 0 passed, 1 failed")
+        return 1
     passed = failed = 0
 
     def report(results):

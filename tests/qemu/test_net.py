@@ -4,6 +4,7 @@ RSS, and drops and counts malformed frames while it keeps answering. Every test 
 NICs: QEMU's 82576 (igb) and the project's 82599 model (ixgbe, in build/qemu-system-x86_64)."""
 import os
 import re
+import time
 
 from qemu import Machine, NetNS, TestFailure, direct_args
 
@@ -28,25 +29,67 @@ def boot(m):
     return mac
 
 
-def stats(m, timeout=30):
-    """The next complete block of per-core stats lines: {cpu: {counter: value}}, nic."""
-    block = m.expect(r"((?:^stats: cpu\d+ queue \d+ .*\n)+)^stats: nic (.*)\n",
-                     timeout=timeout)
-    cores = {}
-    for line in block.group(1).decode().splitlines():
-        cpu = int(re.match(r"stats: cpu(\d+)", line).group(1))
-        cores[cpu] = {k: int(v) for k, v in re.findall(r" (\w+)=(\d+)", line)}
-    nic = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", block.group(2).decode())}
-    return cores, nic
+# One line per active dataplane core, then the NIC's line: printed every stats_interval
+# seconds by the management core, each line whole; other lines may come between them.
+STATS_LINE = re.compile(rb"^stats: (?:cpu(\d+) queue \d+|nic \S+)(.*)$", re.M)
 
 
-def stats_after(m):
-    """The first complete stats block that starts after this call: what stats() would return
-    from the log read so far may have been printed before the traffic the caller counts."""
-    with m.cond:
-        m.pos = m.log.rfind(b"\n") + 1
-    stats(m)  # may have begun before now: its counters can predate the caller's traffic
-    return stats(m)
+def counters(text):
+    return {k: int(v) for k, v in re.findall(r" (\w+)=(\d+)", text.decode())}
+
+
+def next_stats(m, since, timeout=30):
+    """(cores, nic, start, end): the first complete block of stats lines whose first line
+    begins at or after log position since; cores is {cpu: {counter: value}}."""
+    def find(log, end):
+        # The NIC line that last ended a block before since: what follows it is new.
+        i = log.rfind(b"\nstats: nic ", 0, since)
+        first, cores = None, {}
+        for line in STATS_LINE.finditer(log, i + 1 if i >= 0 else 0, end):
+            if line.group(1) is not None:
+                if first is None:
+                    first = line.start()
+                cores[int(line.group(1))] = counters(line.group(2))
+            elif first is not None and first >= since:
+                return cores, counters(line.group(2)), first, line.end()
+            else:
+                first, cores = None, {}  # a block begun before since
+        return None
+
+    return m.wait_for(find, timeout, "a complete stats block")
+
+
+def stats(m, since=None, timeout=30):
+    """The first complete block of stats lines the guest began printing after since, a
+    m.mark() taken once what the counters must show has happened: {cpu: {counter: value}},
+    nic. (Without since: the first block after where m.expect() has got to, which may be
+    one printed long before; expect() then goes on after it.)"""
+    if since is None:
+        cores, nic, _, m.pos = next_stats(m, m.pos, timeout)
+        return cores, nic
+    return next_stats(m, since, timeout)[:2]
+
+
+def stats_until(m, since, check, timeout=30):
+    """Reads the stats blocks printed after since (a m.mark()), one after another, until
+    check(cores, nic) returns None, and returns that block. check returns what is still
+    missing while the counters do not show it yet (traffic still on its way into the guest,
+    a counter another core has not caught up on), or raises TestFailure for what must never
+    be seen; what is still missing after timeout seconds fails the test."""
+    deadline = time.monotonic() + timeout
+    why = None
+    while True:
+        try:
+            cores, nic, _, since = next_stats(m, since, max(0.1, deadline - time.monotonic()))
+        except TestFailure:
+            if why is None:
+                raise
+            raise TestFailure("%s (in every stats block for %ds)" % (why, timeout))
+        why = check(cores, nic)
+        if why is None:
+            return cores, nic
+        if time.monotonic() > deadline:
+            raise TestFailure("%s (in every stats block for %ds)" % (why, timeout))
 
 
 def total(cores, key):
@@ -91,17 +134,19 @@ def rss_spreads_flows_over_cores(tmp, nic):
                                 netns=ns) as m:
         mac = boot(m)
         ns.sh("/usr/bin/python3", os.path.join(HERE, "sendraw.py"), "tap0", mac, "udpflows", "300")
-        m.settle(2)
-        cores, _ = stats(m)
-        cores, _ = stats(m)  # a block printed after the burst has certainly landed
+
+        def landed(cores, _):
+            if len(cores) != 3:
+                raise TestFailure("expected 3 dataplane cores, stats show %d" % len(cores))
+            if total(cores, "rx_not_for_us") < 300:
+                return "not every UDP datagram was counted: %d" % total(cores, "rx_not_for_us")
+            return None
+
+        # The datagrams are in the tap's queue once sendraw is done, not yet in the guest.
+        cores, _ = stats_until(m, m.mark(), landed)
         busy = [c for c, v in cores.items() if v["rx_packets"] > 0]
-        if len(cores) != 3:
-            raise TestFailure("expected 3 dataplane cores, stats show %d" % len(cores))
         if len(busy) < 2:
             raise TestFailure("300 flows all landed on cpu %s" % busy)
-        if total(cores, "rx_not_for_us") < 300:
-            raise TestFailure("not every UDP datagram was counted: %d"
-                              % total(cores, "rx_not_for_us"))
 
 
 @per_nic
@@ -114,17 +159,21 @@ def malformed_frames_counted_and_survived(tmp, nic):
             ns.sh("/usr/bin/python3", send, "tap0", mac, kind, str(n))
         if ns.ping(count=5) != 5:
             raise TestFailure("the guest stopped answering pings after malformed frames")
-        cores, nic_stats = stats_after(m)
-        for key, want in (("rx_malformed", 5), ("rx_csum_errors", 5)):
-            if total(cores, key) < want:
-                raise TestFailure("%s=%d, expected at least %d" % (key, total(cores, key),
-                                                                    want))
-        # Oversize frames: the 82599 (no jumbo frames configured) drops and counts them in
-        # hardware (ROC); the igb driver lets them through to the buffer size and software
-        # counts them. Either way all five are counted.
-        oversize = total(cores, "rx_oversize") + nic_stats["rx_length_errors"]
-        if oversize < 5:
-            raise TestFailure("oversize frames counted %d times, expected at least 5" % oversize)
+
+        def counted(cores, nic_stats):
+            for key, want in (("rx_malformed", 5), ("rx_csum_errors", 5)):
+                if total(cores, key) < want:
+                    return "%s=%d, expected at least %d" % (key, total(cores, key), want)
+            # Oversize frames: the 82599 (no jumbo frames configured) drops and counts them
+            # in hardware (ROC); the igb driver lets them through to the buffer size and
+            # software counts them. Either way all five are counted.
+            oversize = total(cores, "rx_oversize") + nic_stats["rx_length_errors"]
+            if oversize < 5:
+                return "oversize frames counted %d times, expected at least 5" % oversize
+            return None
+
+        # The pings came back, but frames on other queues may still be on their way.
+        stats_until(m, m.mark(), counted)
         m.absent(r"FATAL|error: ")
 
 
@@ -133,12 +182,17 @@ def idle_cores_sleep_and_wake_on_packets(tmp, nic):
     with NetNS(nic=nic) as ns, Machine(direct_args(L2 + " stats_interval=1"), smp=2,
                                 netns=ns) as m:
         boot(m)
+        since = m.mark()
         if ns.ping(count=3) != 3:
             raise TestFailure("ping failed")
-        cores, _ = stats_after(m)
-        c = cores[1]
-        if c["idle_sleeps"] == 0 or c["irq_wakeups"] == 0:
-            raise TestFailure("core never slept or was never woken by its queue: %s" % c)
+
+        def slept_and_woken(cores, _):
+            c = cores[1]
+            if c["idle_sleeps"] == 0 or c["irq_wakeups"] == 0:
+                return "core never slept or was never woken by its queue: %s" % c
+            return None
+
+        stats_until(m, since, slept_and_woken)
 
 
 @per_nic
@@ -152,12 +206,18 @@ def ping_answered_on_every_core(tmp, nic):
         for a in sources:
             ns.sh("ip", "addr", "add", a + "/24", "dev", "tap0")
         for a in sources:
-            r = ns.sh("ping", "-n", "-c", "1", "-W", "2", "-I", a, NetNS.GUEST_IP, check=False)
-            if r.returncode != 0:
+            if ns.ping(count=1, source=a) != 1:
                 raise TestFailure("no reply to a ping from %s" % a)
-        cores, _ = stats_after(m)
-        idle = [c for c, v in cores.items() if v["icmp_echo_replies"] == 0]
-        if len(cores) != 3 or idle:
-            raise TestFailure("cores without echo replies: %s (of %s)" % (idle, sorted(cores)))
-        if total(cores, "icmp_echo_replies") < 32:
-            raise TestFailure("only %d echo replies counted" % total(cores, "icmp_echo_replies"))
+
+        def answered(cores, _):
+            if len(cores) != 3:
+                raise TestFailure("expected 3 dataplane cores, stats show %s" % sorted(cores))
+            idle = [c for c, v in cores.items() if v["icmp_echo_replies"] == 0]
+            if idle:
+                return "cores without echo replies: %s (of %s)" % (idle, sorted(cores))
+            if total(cores, "icmp_echo_replies") < 32:
+                return "only %d echo replies counted" % total(cores, "icmp_echo_replies")
+            return None
+
+        # Every reply has come back: a block begun after this moment counts them all.
+        stats_until(m, m.mark(), answered)

@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from qemu import BUILD, Machine, NetNS, TestFailure, direct_args
-from test_net import boot, per_nic_into, stats, total
+from test_net import boot, next_stats, per_nic_into, stats, stats_until, total
 
 TESTS = []
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,12 +53,12 @@ def echo(ns, mode, *args, timeout=120):
 
 
 def stats_now(m):
-    """The first complete stats block printed from now on (stats() alone would return blocks
-    printed long ago, during the traffic): skips the log read so far, drops a partial block."""
-    with m.cond:
-        m.pos = m.log.rfind(b"\n") + 1
-    stats(m)
-    return stats(m)
+    """A complete stats block printed at least one stats interval after this moment: the
+    second one begun after it, so what was in flight now (the last segments, a move or a
+    hand-off between cores) has had that long to land. Tests that wait for counters to show
+    something use stats_until(m, m.mark(), check) instead, which waits for the evidence."""
+    _, _, _, end = next_stats(m, m.mark())
+    return stats(m, end)
 
 
 @per_nic
@@ -106,20 +106,31 @@ def connections_spread_over_cores(tmp, nic):
     with NetNS(nic=nic) as ns, Machine(direct_args(GUEST, ECHO_APP), smp=4, netns=ns) as m:
         up(m, ns)
         echo(ns, "tcp", "--bytes", 64 * 1024, "--conns", 64, timeout=120)
-        cores, _ = stats_now(m)
-        if not all("tcp_accepted" in v for v in cores.values()):
-            raise TestFailure("the per-core stats lines carry no tcp_accepted counter: %s"
-                              % cores)
-        # 64 random client ports over 3 cores: every core gets some (odds of one getting
-        # none are about (2/3)^64, 5e-12).
-        idle = [c for c, v in cores.items() if v["tcp_accepted"] == 0]
-        if len(cores) != 3 or idle:
-            raise TestFailure("cores that accepted no connection: %s (of %s)"
-                              % (idle, sorted(cores)))
-        if total(cores, "tcp_accepted") < 64:
-            raise TestFailure("only %d accepted connections counted"
-                              % total(cores, "tcp_accepted"))
+
+        def accepted(cores, _):
+            if not all("tcp_accepted" in v for v in cores.values()):
+                raise TestFailure("the per-core stats lines carry no tcp_accepted counter: %s"
+                                  % cores)
+            if len(cores) != 3:
+                raise TestFailure("expected 3 dataplane cores, stats show %s" % sorted(cores))
+            # 64 random client ports over 3 cores: every core gets some (odds of one getting
+            # none are about (2/3)^64, 5e-12).
+            idle = [c for c, v in cores.items() if v["tcp_accepted"] == 0]
+            if idle:
+                return "cores that accepted no connection: %s (of %s)" % (idle, sorted(cores))
+            if total(cores, "tcp_accepted") < 64:
+                return "only %d accepted connections counted" % total(cores, "tcp_accepted")
+            return None
+
+        # Every connection was accepted before its echo came back.
+        stats_until(m, m.mark(), accepted)
         m.absent(r"FATAL|error: ")
+
+
+def refused(v):
+    """What a core's listeners refused, dropped or displaced."""
+    return (v["tcp_drop"] + v["tcp_memerr"] + v["tcp_pcb_fails"] + v["tcp_refused"]
+            + v["tcp_syn_evicted"])
 
 
 @per_nic
@@ -130,30 +141,45 @@ def syn_flood_while_echo_runs(tmp, nic):
     stay within the per-core limits, and what the flood displaced is counted."""
     with NetNS(nic=nic) as ns, Machine(direct_args(GUEST, ECHO_APP), smp=4, netns=ns) as m:
         up(m, ns)
+        since = m.mark()
         flood = subprocess.Popen(["ip", "netns", "exec", ns.name, "hping3", "-q", "-S", "-p",
                                   "7", "-i", "u500", "-c", "10000", "--rand-source",
                                   NetNS.GUEST_IP], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
+
+        def within_limits(cores, _):
+            for c, v in cores.items():
+                if v["tcp_pcbs"] > v["tcp_pcbs_max"]:
+                    raise TestFailure("cpu%d holds %d PCBs, over its limit %d"
+                                      % (c, v["tcp_pcbs"], v["tcp_pcbs_max"]))
+            return None
+
+        def backlogs_full(cores, nic_stats):
+            within_limits(cores, nic_stats)
+            idle = [c for c, v in cores.items() if not refused(v)]
+            if idle and flood.poll() is not None:
+                raise TestFailure("hping3 ended (status %s) and cores %s refused nothing"
+                                  % (flood.returncode, idle))
+            return "cores whose listener refused nothing yet: %s" % idle if idle else None
+
+        def flooded(cores, nic_stats):
+            within_limits(cores, nic_stats)
+            syns = total(cores, "tcp_rx")
+            return "only %d TCP segments reached the stacks" % syns if syns < 5000 else None
+
         try:
-            m.settle(1.0)  # by now 2000 SYNs have filled every backlog
+            # The clients start once the flood has filled every core's backlog.
+            stats_until(m, since, backlogs_full)
+            if flood.poll() is not None:
+                raise TestFailure("the flood was over before the echo started")
             echo(ns, "tcp", "--bytes", 1 << 20, "--conns", 8, timeout=120)
+            flood.wait(timeout=60)
         finally:
-            try:
-                flood.wait(timeout=60)
-            except subprocess.TimeoutExpired:
+            if flood.poll() is None:
                 flood.kill()
-        cores, _ = stats_now(m)
-        for c, v in cores.items():
-            if v["tcp_pcbs"] > v["tcp_pcbs_max"]:
-                raise TestFailure("cpu%d holds %d PCBs, over its limit %d"
-                                  % (c, v["tcp_pcbs"], v["tcp_pcbs_max"]))
-        refused = sum(v["tcp_drop"] + v["tcp_memerr"] + v["tcp_pcb_fails"] + v["tcp_refused"]
-                      + v["tcp_syn_evicted"] for v in cores.values())
-        syns = total(cores, "tcp_rx")
-        if syns < 5000:
-            raise TestFailure("only %d TCP segments reached the stacks" % syns)
-        if refused == 0:
-            raise TestFailure("20000 SYNs and no refused or dropped work counted: %s" % cores)
+                flood.wait()
+        # hping3 is done; its last SYNs may still be on their way into the guest.
+        stats_until(m, m.mark(), flooded)
         if ns.ping(count=3) != 3:
             raise TestFailure("the guest stopped answering ping after the flood")
         m.absent(r"FATAL|error: ")
@@ -173,12 +199,14 @@ def malformed_tcp_counted_and_survived(tmp, nic):
                   NetNS.GUEST_IP, check=False, timeout=90)
         if r.returncode != 0:
             raise TestFailure("injection test failed: %s %s" % (r.stdout, r.stderr[-1000:]))
-        cores, _ = stats_now(m)
-        # Bad checksums are caught by the NIC (rx_csum_errors) or by lwIP (tcp_chkerr).
-        bad = sum(v["tcp_chkerr"] + v["tcp_drop"] + v["ip_drop"] + v["rx_csum_errors"]
-                  for v in cores.values())
-        if bad < 150:
-            raise TestFailure("200 broken segments, only %d counted as dropped" % bad)
+
+        def dropped(cores, _):
+            # Bad checksums are caught by the NIC (rx_csum_errors) or by lwIP (tcp_chkerr).
+            bad = sum(v["tcp_chkerr"] + v["tcp_drop"] + v["ip_drop"] + v["rx_csum_errors"]
+                      for v in cores.values())
+            return "200 broken segments, only %d counted as dropped" % bad if bad < 150 else None
+
+        stats_until(m, m.mark(), dropped)
         echo(ns, "tcp", "--bytes", 64 * 1024, "--conns", 4, timeout=60)
         m.absent(r"FATAL|error: ")
 
@@ -192,15 +220,21 @@ def flows_arriving_on_the_wrong_core_reach_their_owner(tmp, nic):
                                        netns=ns) as m:
         up(m, ns)
         echo(ns, "tcp", "--bytes", 1 << 20, "--conns", 16, timeout=120)
-        cores, _ = stats_now(m)
-        for c, v in cores.items():
-            if v["rx_handed_off"] == 0 or v["rx_handed_in"] == 0:
-                raise TestFailure("cpu%d did not hand packets off and in: %s" % (c, v))
+
+        def handed_over(cores, _):
+            for c, v in cores.items():
+                if v["rx_handed_off"] == 0 or v["rx_handed_in"] == 0:
+                    raise TestFailure("cpu%d did not hand packets off and in: %s" % (c, v))
+            # The cores' lines are read one after another: a packet on its way between two
+            # of them (the clients' last ACKs and FINs) is counted off but not yet in.
+            if total(cores, "rx_handed_off") != total(cores, "rx_handed_in"):
+                return "%d packets handed off but %d handed in" % (
+                    total(cores, "rx_handed_off"), total(cores, "rx_handed_in"))
+            return None
+
+        cores, _ = stats_until(m, m.mark(), handed_over)
         if total(cores, "rx_handoff_drops"):
             raise TestFailure("hand-offs dropped: %d" % total(cores, "rx_handoff_drops"))
-        if total(cores, "rx_handed_off") != total(cores, "rx_handed_in"):
-            raise TestFailure("%d packets handed off but %d handed in"
-                              % (total(cores, "rx_handed_off"), total(cores, "rx_handed_in")))
         m.absent(r"FATAL|error: ")
 
 
@@ -214,12 +248,18 @@ def connections_survive_flow_group_moves(tmp, nic):
                                        netns=ns) as m:
         up(m, ns)
         echo(ns, "tcp", "--bytes", 32 << 20, "--conns", 16, timeout=180)
-        cores, _ = stats_now(m)
-        if total(cores, "conns_exported") == 0 or total(cores, "conns_imported") == 0:
-            raise TestFailure("no connection moved: %s" % cores)
+
+        def all_arrived(cores, _):
+            if total(cores, "conns_exported") == 0 or total(cores, "conns_imported") == 0:
+                raise TestFailure("no connection moved: %s" % cores)
+            # Groups go on moving every 10 ms with what connections are left (closing ones):
+            # a block read while one is between two cores counts it out but not yet in.
+            if total(cores, "conns_exported") != total(cores, "conns_imported"):
+                return "%d connections left, %d arrived" % (total(cores, "conns_exported"),
+                                                            total(cores, "conns_imported"))
+            return None
+
+        cores, _ = stats_until(m, m.mark(), all_arrived)
         if total(cores, "conns_lost"):
             raise TestFailure("%d connections lost in moves" % total(cores, "conns_lost"))
-        if total(cores, "conns_exported") != total(cores, "conns_imported"):
-            raise TestFailure("%d connections left, %d arrived"
-                              % (total(cores, "conns_exported"), total(cores, "conns_imported")))
         m.absent(r"FATAL|error: |timed out")

@@ -13,7 +13,8 @@ from test_tcp import echo
 TESTS = []
 APPS = os.path.join(BUILD, "apps")
 # The time budget as in test_tcp.py: large enough that TCG's vCPU scheduling stops no app.
-GUEST = "ip=198.18.0.2/24 gw=198.18.0.1 app_budget_us=200000"
+BUDGET = "app_budget_us=200000"
+GUEST = "ip=198.18.0.2/24 gw=198.18.0.1 " + BUDGET
 
 
 def test(fn):
@@ -27,7 +28,7 @@ def app(name, args=""):
 
 def make_hello_test(cpu, protection):
     def fn(tmp):
-        with Machine(direct_args("", [app("hello")]), smp=2, cpu=cpu) as m:
+        with Machine(direct_args(BUDGET, [app("hello")]), smp=2, cpu=cpu) as m:
             m.expect(r"user: system calls ready; %s" % protection)
             m.expect(r"^ixos: ready cpus=2 ")
             # No NIC, no dataplane: the management core hosts the app's one thread.
@@ -138,7 +139,12 @@ def default_time_budget_is_10ms(tmp):
         m.expect(r"^\[spin cpu0\] spinning$")
         m.expect(r"error: app spin: thread 0 ran \d+ us on cpu 0 without entering the kernel "
                  r"\(budget 10000 us; rip 0000000000400[0-9a-f]{3}\): app stopped")
-        m.expect(r"app hello: exited with status 7")
+        m.expect(r"app hello: started")
+        # hello is in ring 3 for microseconds, but with this budget a host that takes the
+        # vCPU away for 10 ms just then stops it too (the guest cannot tell the difference):
+        # that it started is the evidence; how it ended is app_hello_in_ring3's to check.
+        m.expect(r"app hello: exited with status 7|error: app hello: thread 0 ran \d+ us "
+                 r"on cpu 0 without entering the kernel \(budget 10000 us")
         m.absent(r"FATAL|halted")
 
 
@@ -146,7 +152,8 @@ def default_time_budget_is_10ms(tmp):
 def app_on_newlib(tmp):
     """A C program on newlib: printf (with floating point, so SSE in ring 3), malloc and
     free growing the heap through brk, memset, and the clock."""
-    with Machine(direct_args("", [app("hello_libc")]), smp=2) as m:
+    # Its 20 MiB memset alone takes over the default 10 ms budget on a busy TCG host.
+    with Machine(direct_args(BUDGET, [app("hello_libc")]), smp=2) as m:
         m.expect(r"^\[hello_libc cpu0\] hello from newlib: 20100 KiB allocated, pi is about "
                  r"3\.14159, \d+\.\d{6} s since boot$")
         m.expect(r"app hello_libc: exited with status 42")
