@@ -107,11 +107,14 @@ $(BUILD)/k/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(KASFLAGS) -c $< -o $@
 
-$(LWIP_STAMP): tools/lwip/fetch.sh
+# Our patches to lwIP (each with its reason on top); the folder itself is a prerequisite so a
+# removed patch unpacks afresh too, and every lwIP object is rebuilt after an unpack.
+LWIP_PATCHES := tools/lwip/patches $(wildcard tools/lwip/patches/*.patch)
+$(LWIP_STAMP): tools/lwip/fetch.sh tools/debsrc-unpack.sh $(LWIP_PATCHES)
 	tools/lwip/fetch.sh
 $(addprefix $(LWIP_SRC)/,$(LWIP_FILES)): | $(LWIP_STAMP) ;
 
-$(BUILD)/stack/lwip/%.o: $(LWIP_SRC)/%.c | $(LWIP_STAMP)
+$(BUILD)/stack/lwip/%.o: $(LWIP_SRC)/%.c $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(STACK_CFLAGS) -c $< -o $@
 

@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# Usage: debsrc-unpack.sh PACKAGE VERSION DEST "SHA256 FILE" ...
+# Usage: debsrc-unpack.sh [--patches DIR] PACKAGE VERSION DEST "SHA256 FILE" ...
 # Unpacks a Debian (bookworm) source package into DEST (an ignored folder) unless DEST already
-# holds this version. tools/debsrc.sh fetches it into the cache (private apt configuration,
-# pinned SHA-256 sums); dpkg-source checks the .dsc and applies Debian's patches.
+# holds this version with these patches. tools/debsrc.sh fetches it into the cache (private apt
+# configuration, pinned SHA-256 sums); dpkg-source checks the .dsc and applies Debian's
+# patches; then our own, DIR/*.patch in name order (patch -p1, each with its reason on top),
+# are applied. The stamp DEST/.ixos-VERSION holds the SHA-256 of our patch series: a changed,
+# added or removed patch unpacks afresh. The stamp is touched either way, so make sees it
+# newer than the patches.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+patches=""
+if [ "${1:-}" = "--patches" ]; then
+	patches=$2
+	shift 2
+fi
 pkg=$1 version=$2 dest=$3
 shift 3
 stamp=$dest/.ixos-$version
-[ -f "$stamp" ] && exit 0
+series=none
+if [ -n "$patches" ]; then
+	series=$(cd "$patches" && LC_ALL=C ls -- *.patch 2>/dev/null | xargs -r sha256sum | sha256sum |
+		cut -d' ' -f1)
+fi
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$series" ]; then
+	touch "$stamp"
+	exit 0
+fi
 
 cache=${IXOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ixos}
 dl=$cache/dl
@@ -25,6 +42,17 @@ mkdir -p "$(dirname "$dest")"
 # pinned sums are what we rely on.)
 dpkg-source -q -x "$dl/${pkg}_$version.dsc" "$dest.tmp" >"$dl/$pkg-unpack.log" 2>&1 ||
 	{ cat "$dl/$pkg-unpack.log" >&2; exit 1; }
+if [ -n "$patches" ]; then
+	command -v patch >/dev/null || {
+		SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq patch >/dev/null
+	}
+	for p in $(cd "$patches" && LC_ALL=C ls -- *.patch 2>/dev/null); do
+		patch -d "$dest.tmp" -p1 -s -N --no-backup-if-mismatch -r - <"$patches/$p" ||
+			{ echo "$pkg: our patch $p does not apply to $version" >&2; exit 1; }
+		echo "$pkg: applied ${patches#"$top"/}/$p"
+	done
+fi
 mv "$dest.tmp" "$dest"
-touch "$stamp"
+echo "$series" >"$stamp"
 echo "$pkg: unpacked $pkg $version into ${dest#"$top"/}"

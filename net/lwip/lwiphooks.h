@@ -13,4 +13,12 @@
 u32_t stack_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *remote_ip,
 		    u16_t remote_port);
 
+/*
+ * LWIP_HOOK_IP4_ID (our lwIP patch tools/lwip/patches/0001-ip4-id-from-a-hook.patch): the IP
+ * header ID of the next datagram sent, 16 random bits (RFC 7739's advice; RFC 6864 asks only
+ * that IDs not repeat within a flow's reassembly window, which 2^16 random values rarely do
+ * for the few fragmented datagrams lwIP sends). net/stack/isn.c.
+ */
+u16_t stack_ip4_id(void);
+
 #endif

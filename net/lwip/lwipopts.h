@@ -95,5 +95,6 @@
 /* Initial sequence numbers: RFC 6528, a keyed hash of the 4-tuple and a clock (net/stack/isn.c) */
 #define LWIP_HOOK_FILENAME "net/lwip/lwiphooks.h"
 #define LWIP_HOOK_TCP_ISN stack_tcp_isn
+#define LWIP_HOOK_IP4_ID  stack_ip4_id /* tools/lwip/patches/0001-ip4-id-from-a-hook.patch */
 
 #endif

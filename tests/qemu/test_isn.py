@@ -8,10 +8,11 @@ value plus ticks) makes every step between successive ISNs small; keyed hashes o
 first connection from the same source port as the first boot's, must start elsewhere: the
 secret is drawn anew at each boot. The boot log must say where the random seed came from;
 on a CPU without RDRAND and RDSEED it warns of a weak seed, and the ISNs are still hashes.
+The same capture checks the SYN-ACKs' IP IDs are random too, not lwIP's per-core counter.
 
 Run as a script inside the namespace, it is the probe (stdlib only):
   test_isn.py HOST PORT COUNT FIRST_PORT TIMEOUT
-prints one JSON line {"ok", "isns", "ports", "detail"} ("detail": what went wrong, or how
+prints one JSON line {"ok", "isns", "ports", "ids", "detail"} ("detail": what went wrong, or how
 long it took) and exits 0 only if every connection's SYN-ACK was captured.
 """
 import json
@@ -33,8 +34,8 @@ ETH_P_IP = 0x0800
 
 
 def _synack_seq(frame, guest, gport, lport):
-    """The sequence number of a SYN-ACK from guest:gport to lport in an Ethernet frame, or
-    None."""
+    """(sequence number, IP ID) of a SYN-ACK from guest:gport to lport in an Ethernet frame,
+    or None."""
     if len(frame) < 14 + 20 + 20 or frame[12:14] != b"\x08\x00":
         return None
     ip = frame[14:]
@@ -45,23 +46,24 @@ def _synack_seq(frame, guest, gport, lport):
     sport, dport, seq = struct.unpack("!HHI", tcp[:8])
     if sport != gport or dport != lport or tcp[13] & 0x12 != 0x12:
         return None
-    return seq
+    return seq, struct.unpack("!H", ip[4:6])[0]
 
 
 def probe(host, port, count, first_port, timeout):
-    """count successive connections to host:port; returns each SYN-ACK's sequence number."""
+    """count successive connections to host:port; returns each SYN-ACK's sequence number and
+    IP ID, each connection's local port, and what went wrong or how long it took."""
     guest = socket.inet_aton(host)
     deadline = time.monotonic() + timeout
     sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
     sniff.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     sniff.bind(("tap0", ETH_P_IP))
     sniff.setblocking(False)
-    isns, ports = [], []
+    isns, ports, ids = [], [], []
     start = time.monotonic()
     try:
         for i in range(count):
             if time.monotonic() > deadline:
-                return isns, ports, "timed out after %d connections" % i
+                return isns, ports, ids, "timed out after %d connections" % i
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.settimeout(min(10, max(1, deadline - time.monotonic())))
             try:
@@ -82,17 +84,18 @@ def probe(host, port, count, first_port, timeout):
                             break
                         seq = _synack_seq(frame, guest, port, lport)
                 if seq is None:
-                    return isns, ports, "no SYN-ACK captured for connection %d (port %d)" % (
+                    return isns, ports, ids, "no SYN-ACK captured for connection %d (port %d)" % (
                         i, lport)
-                isns.append(seq)
+                isns.append(seq[0])
+                ids.append(seq[1])
                 ports.append(lport)
             except OSError as e:
-                return isns, ports, "connection %d: %s" % (i, e)
+                return isns, ports, ids, "connection %d: %s" % (i, e)
             finally:
                 s.close()
     finally:
         sniff.close()
-    return isns, ports, "%.1f s" % (time.monotonic() - start)
+    return isns, ports, ids, "%.1f s" % (time.monotonic() - start)
 
 
 def small_steps(isns):
@@ -101,6 +104,17 @@ def small_steps(isns):
     for a, b in zip(isns, isns[1:]):
         d = (b - a) & 0xFFFFFFFF
         n += d < SMALL or d > (1 << 32) - SMALL
+    return n
+
+
+def small_id_steps(ids):
+    """How many steps between successive IP IDs are below 2^8 in either direction (mod 2^16):
+    a counter (lwIP's own, one per core) makes nearly all of them small, 16 random bits make
+    each one so with probability 511/65536."""
+    n = 0
+    for a, b in zip(ids, ids[1:]):
+        d = (b - a) & 0xFFFF
+        n += d < 256 or d > 65536 - 256
     return n
 
 
@@ -140,6 +154,10 @@ def tcp_isns_unpredictable(tmp, nic):
     if small * 100 >= steps:  # fewer than 1% may be small
         raise TestFailure("%d of %d steps between successive ISNs are below 2^20: "
                           "predictable (first ten: %s)" % (small, steps, isns[:10]))
+    small_ids = small_id_steps(first["ids"])
+    if small_ids * 20 >= steps:  # fewer than 5% may be small (random: 0.8% expected)
+        raise TestFailure("%d of %d steps between successive SYN-ACKs' IP IDs are below 2^8: "
+                          "a counter (first ten: %s)" % (small_ids, steps, first["ids"][:10]))
     second, line2 = boot_and_probe(nic, 1, 60)
     a, b = isns[0], second["isns"][0]
     if first["ports"][0] != FIRST_PORT or second["ports"][0] != FIRST_PORT:
@@ -148,9 +166,9 @@ def tcp_isns_unpredictable(tmp, nic):
     if a == b:
         raise TestFailure("two boots gave the same first ISN %#010x" % a)
     print("isn %s: %d of %d steps < 2^20 (%.2f%%), first ISNs of two boots %#010x %#010x, "
-          "%d connections in %s; '%s' / '%s'"
-          % (nic, small, steps, 100.0 * small / steps, a, b, len(isns), first["detail"], line,
-             line2), file=sys.stderr, flush=True)
+          "IP ID steps < 2^8: %d of %d, %d connections in %s; '%s' / '%s'"
+          % (nic, small, steps, 100.0 * small / steps, a, b, small_ids, steps, len(isns),
+             first["detail"], line, line2), file=sys.stderr, flush=True)
 
 
 def tcp_isns_unpredictable_without_rdrand(tmp):
@@ -169,9 +187,9 @@ def tcp_isns_unpredictable_without_rdrand(tmp):
 
 if __name__ == "__main__":
     host, port, count, first_port, timeout = sys.argv[1:6]
-    got, ports, why = probe(host, int(port), int(count), int(first_port), float(timeout))
+    got, ports, ids, why = probe(host, int(port), int(count), int(first_port), float(timeout))
     ok = len(got) == int(count)
-    print(json.dumps({"ok": ok, "isns": got, "ports": ports, "detail": why}))
+    print(json.dumps({"ok": ok, "isns": got, "ports": ports, "ids": ids, "detail": why}))
     sys.exit(0 if ok else 1)
 else:
     from qemu import Machine, NetNS, TestFailure, direct_args
