@@ -318,13 +318,14 @@ class NetNS:
                      "-device", "igb,netdev=mg0,addr=0x4"]  # igb VFs take slots 16+
         return args
 
-    def ping(self, count=5, interval=0.2, timeout=10, source=None):
+    def ping(self, count=5, interval=0.2, timeout=10, source=None, dest=None):
         """Sends count ICMP echo requests to the guest, interval seconds apart (from source,
-        one of the host side's addresses, if given); returns how many of them were answered
+        one of the host side's addresses, if given; to dest instead of the guest's address, if
+        given); returns how many of them were answered
         by timeout seconds after the last one. (ping(8) gives a late reply only twice the
         longest round trip so far, and with -w sends more than count: neither says whether
         each request was answered.)"""
-        args = [self.GUEST_IP, str(count), str(interval), str(timeout)] + ([source] if source
+        args = [dest or self.GUEST_IP, str(count), str(interval), str(timeout)] + ([source] if source
                                                                            else [])
         r = self.sh("/usr/bin/python3", "-c", PING, *args, check=False,
                     timeout=timeout + count * interval + 30)

@@ -2,7 +2,7 @@
 """Runs the QEMU end-to-end tests, a few at a time, and prints one line per test plus
 "qemu: N passed, M failed". On a failure it shows the reason and the serial log.
 
-Usage: run_tests.py [-j JOBS] [-k SUBSTRING]
+Usage: run_tests.py [-j JOBS] [-k SUBSTRING]...   (-k again: tests matching any of them)
 """
 import argparse
 import concurrent.futures
@@ -51,18 +51,24 @@ def run_one(fn):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-j", "--jobs", type=int, default=max(1, os.cpu_count() or 1))
-    ap.add_argument("-k", "--filter", default=os.environ.get("TESTS", ""))
+    ap.add_argument("-k", "--filter", action="append", default=[],
+                    help="run only tests whose name contains this (repeatable: any of them)")
     opts = ap.parse_args()
+    wanted = opts.filter or [os.environ.get("TESTS", "")]
+
+    def chosen(t):
+        return any(k in t.__name__ for k in wanted)
+
     # Modules with EXCLUSIVE = True (load and flood tests, which compare rates within one
     # run) get the machine to themselves, one test at a time, after the others.
     shared = [t for mod in MODULES if not getattr(mod, "EXCLUSIVE", False)
-              for t in mod.TESTS if opts.filter in t.__name__]
+              for t in mod.TESTS if chosen(t)]
     alone = [t for mod in MODULES if getattr(mod, "EXCLUSIVE", False)
-             for t in mod.TESTS if opts.filter in t.__name__]
+             for t in mod.TESTS if chosen(t)]
     if not shared and not alone:
         # A selection that runs nothing must not read as a pass: one failure, named.
-        print("error: no QEMU test name contains %r (run_tests.py -k SUBSTRING, or TESTS=)"
-              % opts.filter, flush=True)
+        print("error: no QEMU test name contains %s (run_tests.py -k SUBSTRING, or TESTS=)"
+              % " or ".join(map(repr, wanted)), flush=True)
         print("qemu: 0 passed, 1 failed")
         return 1
     passed = failed = 0

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 from qemu import BUILD, Machine, NetNS, TestFailure, direct_args
-from test_net import per_nic_into, stats
+from test_net import per_nic_into, stats, stats_until
 from test_tcp import ECHO_APP, GUEST, up
 
 TESTS = []
@@ -41,16 +41,9 @@ def load(ns, *args, timeout=120, what="echoload"):
     return parse(r.stdout, what + " " + " ".join(str(a) for a in args))
 
 
-def fresh_stats(m):
-    """The first complete stats block printed from now on (skips what the log holds)."""
-    with m.cond:
-        m.pos = m.log.rfind(b"\n") + 1
-    stats(m)  # may have started before now
-    return stats(m)
-
-
 def core(m):
-    cores, _ = fresh_stats(m)
+    """The one dataplane core's counters from the first stats block begun from now on."""
+    cores, _ = stats(m, m.mark())
     if len(cores) != 1:
         raise TestFailure("expected one dataplane core, got %s" % sorted(cores))
     return next(iter(cores.values()))
@@ -81,13 +74,17 @@ def overload_degrades_and_recovers(tmp, nic):
                                          "--duration", 10, "--drain", 30, "--interval", 1000),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            time.sleep(11)  # 10 s of load, then one second
+            stopped = over.stderr.readline()  # told as the 10 s of sending end
+            if "sending stopped" not in stopped:
+                raise TestFailure("the overload run did not say when it stopped: %r"
+                                  % (stopped + over.stderr.read())[-2000:])
+            time.sleep(1.0)  # the scenario: one second after the load stops
             t0 = time.monotonic()
             after = load(ns, "--conns", 4, "--size", 64, "--rate", 2000, "--count", 1000,
                          "--duration", 5, "--drain", 10, what="run after the overload")
             recovery = time.monotonic() - t0
             pings = ns.ping(count=3)
-            out, err = over.communicate(timeout=90)
+            out, _ = over.communicate(timeout=90)
         finally:
             if over.poll() is None:
                 over.kill()
@@ -130,7 +127,10 @@ def clients_that_never_read_do_not_starve_others(tmp, nic):
                                         "--duration", 12, "--no-read", "--rcvbuf", 4096),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
-            time.sleep(3)  # the non-readers' windows are full by now (or they are refused)
+            # The normal clients start once the non-readers pin much of the pool.
+            stats_until(m, m.mark(), lambda cores, _: None if any(
+                c["rx_held"] >= 1000 for c in cores.values()) else "rx_held under 1000",
+                timeout=20)
             good = load(ns, "--conns", 16, "--size", 256, "--rate", 4000, "--duration", 6,
                         "--drain", 20, "--interval", 1000, what="normal clients")
             during = core(m)

@@ -228,10 +228,16 @@ int main(int argc, char **argv)
 		 step = (uint64_t)interval_ms * 1000000;
 	uint64_t msgs_due_total = 0, behind_max = 0, connect_ms_max = 0;
 	uint8_t buf[65536];
-	int nconnected = 0;
+	int nconnected = 0, told_stop = 0;
 
 	for (;;) {
 		uint64_t t = now_ns();
+		if (t >= end_send && !told_stop) {
+			/* For a caller that must act a set time after the load stops. */
+			fprintf(stderr, "echoload: sending stopped\n");
+			fflush(stderr);
+			told_stop = 1;
+		}
 		if (t >= end_all)
 			break;
 		/* The schedule: messages due by now, spread round-robin over the connections. */
