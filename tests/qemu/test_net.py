@@ -96,6 +96,24 @@ def total(cores, key):
     return sum(c[key] for c in cores.values())
 
 
+def on_every_core(key, ncores, at_least):
+    """A stats_until check: ncores dataplane cores, each with key > 0, and at least at_least
+    in all. A missing counter or another core count fails at once; too few is waited out."""
+    def check(cores, _):
+        if not all(key in v for v in cores.values()):
+            raise TestFailure("the per-core stats lines carry no %s counter: %s" % (key, cores))
+        if len(cores) != ncores:
+            raise TestFailure("expected %d dataplane cores, stats show %s"
+                              % (ncores, sorted(cores)))
+        idle = [c for c, v in cores.items() if v[key] == 0]
+        if idle:
+            return "cores with no %s: %s (of %s)" % (key, idle, sorted(cores))
+        if total(cores, key) < at_least:
+            return "only %d %s counted, expected %d" % (total(cores, key), key, at_least)
+        return None
+    return check
+
+
 def make_ping_test(smp, nic="igb"):
     def fn(tmp):
         # The default mode: lwIP answers (ARP shared between the cores' instances).
@@ -209,15 +227,5 @@ def ping_answered_on_every_core(tmp, nic):
             if ns.ping(count=1, source=a) != 1:
                 raise TestFailure("no reply to a ping from %s" % a)
 
-        def answered(cores, _):
-            if len(cores) != 3:
-                raise TestFailure("expected 3 dataplane cores, stats show %s" % sorted(cores))
-            idle = [c for c, v in cores.items() if v["icmp_echo_replies"] == 0]
-            if idle:
-                return "cores without echo replies: %s (of %s)" % (idle, sorted(cores))
-            if total(cores, "icmp_echo_replies") < 32:
-                return "only %d echo replies counted" % total(cores, "icmp_echo_replies")
-            return None
-
         # Every reply has come back: a block begun after this moment counts them all.
-        stats_until(m, m.mark(), answered)
+        stats_until(m, m.mark(), on_every_core("icmp_echo_replies", 3, 32))
