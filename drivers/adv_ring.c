@@ -1,6 +1,11 @@
 /* Advanced descriptor ring processing shared by ixgbe and igb (see drivers/adv_ring.h). */
 #include "drivers/adv_ring.h"
 #include "drivers/platform.h"
+#ifdef HOST_TEST
+#include <string.h>
+#else
+#include "kernel/lib/string.h"
+#endif
 
 #define TX_CTX_MARK ((struct mbuf *)1) /* shadow entry of a context descriptor */
 
@@ -74,6 +79,44 @@ static void rx_write_tail(struct adv_rxq *q)
 void adv_rxq_arm(struct adv_rxq *q)
 {
 	rx_write_tail(q);
+}
+
+unsigned adv_rxq_scrub(struct adv_rxq *q)
+{
+	unsigned dropped = 0;
+	bool discarding = q->discarding;
+
+	/*
+	 * Completed frames sit from next on (the device writes in ring order). A frame the stop
+	 * cut short has DD without EOP on its last written descriptor: it counts too, unless it
+	 * is the rest of an oversized frame adv_rx_burst already counted.
+	 */
+	for (unsigned k = 0; k < q->count; k++) {
+		unsigned i = (q->next + k) & (q->count - 1);
+		uint32_t st = q->ring[i].wb.status_error;
+		if (!(st & ADV_RXD_STAT_DD))
+			break;
+		bool eop = st & ADV_RXD_STAT_EOP;
+		unsigned after = (i + 1) & (q->count - 1);
+		bool cut = !eop && (k + 1 == q->count ||
+				    !(q->ring[after].wb.status_error & ADV_RXD_STAT_DD));
+		if ((eop || cut) && !discarding)
+			dropped++;
+		discarding = eop ? false : discarding;
+	}
+	q->stats->rx_reset_dropped += dropped;
+	/* No DMA races these writes: the caller saw the queue stop; adv_rxq_arm orders them
+	 * before the tail that gives the buffers back. */
+	for (unsigned i = 0; i < q->count; i++) {
+		struct mbuf *m = q->sw[i];
+		memset(m->buf, 0, MBUF_BUF_SIZE);
+		m->data = m->buf + MBUF_HEADROOM;
+		rx_post(q, i, m);
+	}
+	mbuf_pool_scrub(q->pool);
+	q->next = 0;
+	q->discarding = false;
+	return dropped;
 }
 
 static void rx_set_flags(struct adv_rxq *q, struct mbuf *m, uint32_t st, uint32_t info)

@@ -110,6 +110,17 @@ int adv_txq_alloc(struct adv_txq *q, unsigned count);
 /* Hands the filled RX ring to the device: tail = last filled descriptor. */
 void adv_rxq_arm(struct adv_rxq *q);
 
+/*
+ * For nic_ops.rx_queue_reset, once the device has stopped the queue (RXDCTL.ENABLE read
+ * back 0) and may no longer write to the ring or its buffers: drops the frames the device
+ * completed that adv_rx_burst has not taken (counted in stats->rx_reset_dropped), zeroes
+ * every buffer the ring holds and every free buffer of the pool (mbuf_pool_scrub), and posts
+ * the ring's buffers again from descriptor 0, so the device must restart at RDH = 0 (then
+ * adv_rxq_arm). The ring keeps its buffers throughout: this cannot fail. Returns the frames
+ * dropped.
+ */
+unsigned adv_rxq_scrub(struct adv_rxq *q);
+
 /* The rx_burst / tx_burst contracts of drivers/nic.h, for one queue. */
 unsigned adv_rx_burst(struct adv_rxq *q, struct mbuf **bufs, unsigned max);
 unsigned adv_tx_burst(struct adv_txq *q, struct mbuf **bufs, unsigned n);

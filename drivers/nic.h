@@ -27,7 +27,8 @@
 	X(rx_length_errors)  /* runts and oversize (RUC + ROC + RLEC) */                      \
 	X(rx_errors)	     /* descriptors the driver saw with an error bit */               \
 	X(rx_csum_errors)    /* IP or L4 checksum bad (delivered, flagged) */                 \
-	X(tx_ring_full)	     /* tx_burst calls that could not take every buffer */
+	X(tx_ring_full)	     /* tx_burst calls that could not take every buffer */        \
+	X(rx_reset_dropped)  /* completed frames rx_queue_reset took back undelivered */
 
 /*
  * The default Toeplitz key: the one in Microsoft's RSS specification, whose published test
@@ -70,6 +71,24 @@ struct nic_ops {
 	void (*stats_get)(struct nic *nic, struct nic_stats *out);
 	/* Arms (or disarms) queue q's receive interrupt, so an idle core can halt. */
 	int (*rx_irq)(struct nic *nic, unsigned q, bool enable);
+	/*
+	 * Wipes RX queue q's traffic out of its pool (an app has gone; the next must not read
+	 * its packets through the read-only pool mapping). Stops the queue (RXDCTL.ENABLE
+	 * cleared, polled until it reads 0, bounded), takes back every buffer posted in the
+	 * ring, zeroes them and every free buffer of the pool (mbuf_pool_scrub), posts them
+	 * again and restarts the queue (RDH = RDT = 0 while it is off, ENABLE, poll, tail).
+	 * Frames the NIC had completed but rx_burst had not taken are dropped: counted in
+	 * rx_reset_dropped and *dropped. Frames arriving while the queue is off are the NIC's
+	 * to drop (its register header says where each device counts them). *posted: ring
+	 * buffers scrubbed. Slow path, owner core only, between rx_burst calls; buffers
+	 * rx_burst returned earlier stay the caller's and are not touched.
+	 * 0: done; the NIC owns the ring's buffers again. -1: the queue did not stop in time
+	 * (or is not set up, or the device is gone): nothing was scrubbed, the queue runs on
+	 * and the NIC keeps the ring's buffers (never touch them). -2: the queue stopped and
+	 * everything was scrubbed, but it did not restart: q receives nothing until the NIC is
+	 * configured again. Errors are logged.
+	 */
+	int (*rx_queue_reset)(struct nic *nic, unsigned q, unsigned *posted, unsigned *dropped);
 };
 
 /*

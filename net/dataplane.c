@@ -279,6 +279,19 @@ static bool dp_app_step(struct dp_core *dc)
 			return false;
 		}
 		dc->detaching = dc->detach_warned = false;
+		/*
+		 * The next app must not read this one's traffic through the read-only pool
+		 * mapping: wipe the pool, the buffers posted in the RX ring too. Before the
+		 * release, which lets the management core start the next app once every core
+		 * has let go; the NIC has given back the zero-copy frames above.
+		 */
+		unsigned posted = 0, dropped = 0;
+		if (dc->nic->ops->rx_queue_reset &&
+		    dc->nic->ops->rx_queue_reset(dc->nic, dc->queue, &posted, &dropped) != -1)
+			log_info("dataplane: cpu%u: RX ring reset: %u posted buffers scrubbed, %u "
+				 "completed frames dropped", this_cpu()->id, posted, dropped);
+		else
+			mbuf_pool_scrub(&dc->pool); /* the free buffers, at least (error logged) */
 		dc->thread = NULL;
 		uthread_release(t);
 		return false;

@@ -15,6 +15,9 @@ struct igb {
 	struct adv_txq txq[IGB_MAX_QUEUES];
 };
 
+#define IGB_QUEUE_MS 10		   /* RXDCTL.ENABLE's change shows within this */
+#define IGB_RX_STOP_SETTLE_US 100 /* after ENABLE reads 0, before the ring's memory is reused */
+
 /* One per port; the kernel has at most a handful of NICs. */
 #define IGB_MAX_PORTS 4
 static struct igb igb_ports[IGB_MAX_PORTS];
@@ -134,7 +137,7 @@ static int igb_rx_queue_setup(struct nic *nic, unsigned q, unsigned ndesc,
 	wr(nic, IGB_RDH(q), 0);
 	wr(nic, IGB_RDT(q), 0);
 	wr(nic, IGB_RXDCTL(q), IGB_RXDCTL_ENABLE);
-	if (!igb_wait(nic, IGB_RXDCTL(q), IGB_RXDCTL_ENABLE, IGB_RXDCTL_ENABLE, 10)) {
+	if (!igb_wait(nic, IGB_RXDCTL(q), IGB_RXDCTL_ENABLE, IGB_RXDCTL_ENABLE, IGB_QUEUE_MS)) {
 		plat_log(LOG_ERR, "%s: RX queue %u did not enable", nic->name, q);
 		return -1;
 	}
@@ -239,6 +242,49 @@ static int igb_rx_irq(struct nic *nic, unsigned q, bool enable)
 	return 0;
 }
 
+/*
+ * nic_ops.rx_queue_reset, after the 82576 datasheet's dynamic enabling and disabling of
+ * receive queues: stop the queue, wait until it says so, then the ring is software's; set it
+ * up again as at start-up (head and tail written while the queue is off, the tail moved only
+ * once ENABLE reads back 1).
+ */
+static int igb_rx_queue_reset(struct nic *nic, unsigned q, unsigned *posted, unsigned *dropped)
+{
+	struct igb *ig = nic->priv;
+	struct adv_rxq *rq = &ig->rxq[q < IGB_MAX_QUEUES ? q : 0];
+
+	*posted = *dropped = 0;
+	if (q >= nic->nqueues || !rq->ring) {
+		plat_log(LOG_ERR, "%s: RX queue %u is not set up: cannot reset it", nic->name, q);
+		return -1;
+	}
+	uint32_t ctl = rd(nic, IGB_RXDCTL(q));
+	wr(nic, IGB_RXDCTL(q), ctl & ~IGB_RXDCTL_ENABLE);
+	/* ENABLE reads 0 only once the queue's pending DMA is done: until then the ring and
+	 * every buffer in it are still the NIC's. */
+	if (!igb_wait(nic, IGB_RXDCTL(q), IGB_RXDCTL_ENABLE, 0, IGB_QUEUE_MS)) {
+		plat_log(LOG_ERR,
+			 "%s: RX queue %u did not stop (RXDCTL.ENABLE still 1 after %u ms): "
+			 "its ring is not scrubbed",
+			 nic->name, q, IGB_QUEUE_MS);
+		wr(nic, IGB_RXDCTL(q), ctl); /* the ring was not touched: let it run on */
+		return -1;
+	}
+	plat_delay_us(IGB_RX_STOP_SETTLE_US);
+	*dropped = adv_rxq_scrub(rq);
+	*posted = rq->count;
+	wr(nic, IGB_RDH(q), 0);
+	wr(nic, IGB_RDT(q), 0);
+	wr(nic, IGB_RXDCTL(q), ctl | IGB_RXDCTL_ENABLE);
+	if (!igb_wait(nic, IGB_RXDCTL(q), IGB_RXDCTL_ENABLE, IGB_RXDCTL_ENABLE, IGB_QUEUE_MS)) {
+		plat_log(LOG_ERR, "%s: RX queue %u did not restart after its reset (RXDCTL.ENABLE)",
+			 nic->name, q);
+		return -2;
+	}
+	adv_rxq_arm(rq); /* dma_wmb inside: the zeroed buffers and descriptors come first */
+	return 0;
+}
+
 static unsigned igb_rx_burst(struct nic *nic, unsigned q, struct mbuf **bufs, unsigned max)
 {
 	struct igb *ig = nic->priv;
@@ -260,6 +306,7 @@ static const struct nic_ops igb_ops = {
 	.link_get = igb_link_get,
 	.stats_get = igb_stats_get,
 	.rx_irq = igb_rx_irq,
+	.rx_queue_reset = igb_rx_queue_reset,
 };
 
 int igb_attach(struct nic *nic, volatile void *bar0)

@@ -87,7 +87,18 @@
 #define IGB_SRRCTL_DROP_EN (1u << 31)	    /* drop when no descriptor (count, don't stall) */
 #define IGB_RDH(n) (0x0c010 + 0x40 * (n))
 #define IGB_RDT(n) (0x0c018 + 0x40 * (n))
-#define IGB_RXDCTL(n) (0x0c028 + 0x40 * (n)) /* Receive Descriptor Control */
+/*
+ * Receive Descriptor Control. ENABLE: after setting it, poll until it reads 1 before moving
+ * the tail; after clearing it, the datasheet's dynamic queue disabling has the NIC finish
+ * its pending DMA for the queue before ENABLE reads 0, drop what arrives for the queue from
+ * then on, and software wait a little more before reusing the ring's memory. The drops show
+ * in RQDPC (SRRCTL.DROP_EN set: rx_missed_errors). QEMU's model (10.0) differs: RXDCTL is a
+ * plain register (ENABLE reads back as written at once; its DMA is synchronous), a frame for
+ * a disabled queue is skipped without any count, and while no queue at all is enabled it
+ * refuses frames (igb_can_receive), so the backend holds them and they arrive once a tail
+ * write restarts reception: nothing is dropped.
+ */
+#define IGB_RXDCTL(n) (0x0c028 + 0x40 * (n))
 #define IGB_RXDCTL_ENABLE (1u << 25)
 #define IGB_TDBAL(n) (0x0e000 + 0x40 * (n))
 #define IGB_TDBAH(n) (0x0e004 + 0x40 * (n))

@@ -26,6 +26,8 @@
 #define IXGBE_QUEUE_US	    10000
 #define IXGBE_SECRX_US	    10000
 #define IXGBE_POLL_US	    10
+/* 4.6.7.1: after RXDCTL.ENABLE reads 0, wait about this long before reusing the ring */
+#define IXGBE_RX_STOP_SETTLE_US 100
 
 
 struct ixgbe {
@@ -492,6 +494,52 @@ static int ixgbe_rx_irq(struct nic *nic, unsigned q, bool enable)
 	return 0;
 }
 
+/*
+ * nic_ops.rx_queue_reset, as 4.6.7.1 (dynamic disabling, then enabling, of a receive queue)
+ * has it: clear ENABLE, poll until the device clears it (it does once the queue's pending
+ * descriptor and buffer DMA is done; frames for the queue are dropped from then on), wait
+ * ~100 us more, then the ring is software's; re-initialise it as 4.6.7 does (RDH and RDT
+ * while the queue is off), set ENABLE, poll, and only then move the tail.
+ */
+static int ixgbe_rx_queue_reset(struct nic *nic, unsigned q, unsigned *posted,
+				unsigned *dropped)
+{
+	struct ixgbe *dev = nic->priv;
+
+	*posted = *dropped = 0;
+	if (q >= dev->nq || !dev->rx_ready[q] || !ixgbe_alive(dev)) {
+		plat_log(LOG_ERR, "%s: RX queue %u is not set up (or the device is gone): cannot "
+				  "reset it", nic->name, q);
+		return -1;
+	}
+	struct adv_rxq *rx = &dev->rxq[q];
+	clear_bits(dev, IXGBE_RXDCTL(q), IXGBE_RXDCTL_ENABLE);
+	/* until ENABLE reads 0 the device may still be writing a frame into a ring buffer */
+	if (!ixgbe_wait(dev, IXGBE_RXDCTL(q), IXGBE_RXDCTL_ENABLE, 0, IXGBE_QUEUE_US)) {
+		plat_log(LOG_ERR,
+			 "%s: RX queue %u did not stop (RXDCTL.ENABLE still 1 after %u us): "
+			 "its ring is not scrubbed",
+			 nic->name, q, IXGBE_QUEUE_US);
+		set_bits(dev, IXGBE_RXDCTL(q), IXGBE_RXDCTL_ENABLE); /* untouched: it runs on */
+		return -1;
+	}
+	plat_delay_us(IXGBE_RX_STOP_SETTLE_US);
+	*dropped = adv_rxq_scrub(rx);
+	*posted = rx->count;
+	wr(dev, IXGBE_RDH(q), 0);
+	wr(dev, IXGBE_RDT(q), 0);
+	set_bits(dev, IXGBE_RXDCTL(q), IXGBE_RXDCTL_ENABLE);
+	if (!ixgbe_wait(dev, IXGBE_RXDCTL(q), IXGBE_RXDCTL_ENABLE, IXGBE_RXDCTL_ENABLE,
+			IXGBE_QUEUE_US)) {
+		plat_log(LOG_ERR, "%s: RX queue %u did not restart after its reset (RXDCTL.ENABLE)",
+			 nic->name, q);
+		return -2;
+	}
+	/* only now may the tail move (4.6.7); dma_wmb inside orders the zeroed buffers first */
+	adv_rxq_arm(rx);
+	return 0;
+}
+
 static unsigned ixgbe_rx_burst(struct nic *nic, unsigned q, struct mbuf **bufs, unsigned max)
 {
 	struct ixgbe *dev = nic->priv;
@@ -520,6 +568,7 @@ static const struct nic_ops ixgbe_ops = {
     .link_get = ixgbe_link_get,
     .stats_get = ixgbe_stats_get,
     .rx_irq = ixgbe_rx_irq,
+    .rx_queue_reset = ixgbe_rx_queue_reset,
 };
 
 int ixgbe_attach(struct nic *nic, volatile void *bar0)

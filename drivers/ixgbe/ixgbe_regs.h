@@ -199,7 +199,12 @@
 
 /*
  * 8.2.3.8.6 Receive Descriptor Control. After setting ENABLE, poll until it reads back 1
- * before writing the tail (4.6.7); clearing it completes once pending DMA is done.
+ * before writing the tail (4.6.7); clearing it completes once pending DMA is done, and
+ * 4.6.7.1 asks for ~100 us more before the ring's memory is reused; RDH and RDT are written
+ * only while it is 0. Frames for a disabled queue are dropped. Our model (tests/model) does
+ * its DMA synchronously, so ENABLE reads 0 as soon as it is cleared, and it counts those
+ * drops as no-descriptor drops: RNBC, and QPRDC when SRRCTL.DROP_EN is set (else MPC); the
+ * datasheet does not name a counter for them.
  */
 #define IXGBE_RXDCTL(n)	    (0x01028 + 0x40 * (n))
 #define IXGBE_RXDCTL_ENABLE IXGBE_BIT(25)

@@ -335,9 +335,9 @@ static unsigned stack_ix_detach(struct stack_ctx *ctx)
 	/* The resets go out now; the NIC may still be reading the app's pages (zero-copy
 	 * sends): the caller keeps them until stack_ix_tx_busy says it is done. */
 	stack_poll(ctx);
-	/* The next app must not read this one's traffic through the read-only pool mapping:
-	 * every free buffer is wiped (those in the RX ring are the NIC's; see rxmem.h). */
-	mbuf_pool_scrub(ctx->pool);
+	/* The pool is wiped once the NIC has let go of the app's frames: the dataplane resets
+	 * the RX queue then (nic_ops.rx_queue_reset), which zeroes the free buffers and the
+	 * ring's, so the next app cannot read this one's traffic through the pool mapping. */
 	return n;
 }
 

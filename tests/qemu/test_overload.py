@@ -207,3 +207,72 @@ def app_cannot_send_a_buffer_it_released(tmp, nic):
             if time.monotonic() > deadline:
                 raise TestFailure("buffers did not come back after the hostile app: %s" % now)
         m.absent(r"FATAL|halted")
+
+
+# A client that sends `count` messages carrying `marker` through echo and checks every echo.
+SECRET_CLIENT = r"""
+import socket, sys
+marker, count = sys.argv[1].encode(), int(sys.argv[2])
+s = socket.create_connection((sys.argv[3], 7), timeout=10)
+for i in range(count):
+    msg = b"%s-%05d|" % (marker, i)
+    s.sendall(msg)
+    got = b""
+    while len(got) < len(msg):
+        chunk = s.recv(len(msg) - len(got))
+        if not chunk:
+            sys.exit("echo closed after %d messages" % i)
+        got += chunk
+    if got != msg:
+        sys.exit("message %d came back as %r" % (i, got))
+s.close()
+print("ok")
+"""
+
+
+@per_nic
+def next_app_cannot_read_the_last_apps_packets(tmp, nic):
+    """Every core's packet pool is mapped read-only into every app. Echo serves a few hundred
+    messages carrying a secret marker; then echo is stopped (ixmgr over COM2) and a snooping
+    app reads the whole pool mapping: no byte of echo's traffic may be left in it, not in the
+    free buffers and not in those posted in the NIC's RX ring (the core resets the queue)."""
+    from test_mgmt import IXMGR, KEY
+    marker = "IXOS-SECRET-" + os.urandom(8).hex()
+    com2 = os.path.join(tmp, "com2.sock")
+    mods = ECHO_APP + [(os.path.join(BUILD, "apps", "hostile"), "snoop " + marker)]
+    args = direct_args(GUEST + " mgmt_key=" + KEY, mods) + \
+        ["-serial", "unix:%s,server=on,wait=off" % com2]
+    with NetNS(nic=nic) as ns, Machine(args, smp=SMP, netns=ns) as m:
+        up(m, ns)
+        r = ns.sh("/usr/bin/python3", "-c", SECRET_CLIENT, marker, "300", NetNS.GUEST_IP,
+                  check=False, timeout=120)
+        if r.returncode != 0 or "ok" not in r.stdout:
+            raise TestFailure("echo of the secret messages failed: %s %s"
+                              % (r.stdout[-500:], r.stderr[-500:]))
+        env = dict(os.environ, IXMGR_KEY=KEY)
+        r = subprocess.run([IXMGR, "-t", "serial:" + com2, "app", "start", "hostile"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        if r.returncode != 0:
+            raise TestFailure("ixmgr app start hostile: exit %d %s %s"
+                              % (r.returncode, r.stdout[-500:], r.stderr[-500:]))
+        reset = m.expect(r"dataplane: cpu1: RX ring reset: (\d+) posted buffers scrubbed, "
+                         r"(\d+) completed frames dropped")
+        m.expect(r"app hostile: listening on TCP port 7")
+        # The snooper finds the pool mapping from where its first received bytes are.
+        ns.sh("/usr/bin/python3", "-c", "import socket; s = socket.create_connection(('%s', 7),"
+              " timeout=10); s.sendall(b'probe'); s.settimeout(20); s.recv(10)"
+              % NetNS.GUEST_IP, check=False, timeout=60)
+        got = m.expect(r"hostile: snoop: (\d+) hits of %s in (\d+) KiB" % marker)
+        hits, kib = int(got.group(1)), int(got.group(2))
+        print("snoop_%s: %d hits of the marker in %d KiB after the reset (%s posted buffers "
+              "scrubbed, %s completed frames dropped)"
+              % (nic, hits, kib, int(reset.group(1)), int(reset.group(2))))
+        pool_kib = 4096 * 2112 // 1024  # DP_POOL_SIZE buffers of MBUF_BUF_SIZE
+        if kib < pool_kib:
+            raise TestFailure("the snooper saw %d KiB, less than the pool (%d KiB)"
+                              % (kib, pool_kib))
+        if hits:
+            raise TestFailure("%d copies of the previous app's traffic are still readable "
+                              "in the packet pool" % hits)
+        m.expect(r"app hostile: exited with status 0")
+        m.absent(r"FATAL|halted|did not (stop|restart)")

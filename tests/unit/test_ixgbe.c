@@ -88,11 +88,22 @@ void dma_free(void *va, size_t size)
 	fail_msg("dma_free of memory that dma_alloc did not give");
 }
 
+/* A frame the wire delivers during the driver's next wait while RX queue 0 is stopped. */
+static const uint8_t *frame_while_off;
+static size_t frame_while_off_len;
+static int frame_while_off_result = -1;
+
 void plat_delay_us(unsigned us)
 {
 	clock_ns += (uint64_t)us * 1000;
 	if (model)
 		ixgbe_model_poll(model);
+	if (model && frame_while_off &&
+	    !(ixgbe_model_peek(model, IXGBE_RXDCTL(0)) & IXGBE_RXDCTL_ENABLE)) {
+		frame_while_off_result =
+		    ixgbe_model_receive(model, frame_while_off, frame_while_off_len);
+		frame_while_off = NULL;
+	}
 }
 
 void plat_log(int level, const char *fmt, ...)
@@ -229,6 +240,8 @@ static int setup(void **state)
 	memset(&nic, 0, sizeof(nic));
 	memset(pools, 0, sizeof(pools));
 	model = NULL;
+	frame_while_off = NULL;
+	frame_while_off_result = -1;
 	return 0;
 }
 
@@ -1161,6 +1174,170 @@ static void test_rx_irq_wakes_once_per_arming(void **state)
 	assert_true(nic.ops->rx_irq(&nic, 2, true) < 0);
 }
 
+/* ---- RX queue reset (nic_ops.rx_queue_reset, adv_rxq_scrub) ------------------------------ */
+
+/* Is every byte of pool p zero, but for the buffers in keep[0..nkeep)? */
+static bool pool_zero_but(const struct mbuf_pool *p, struct mbuf *const *keep, unsigned nkeep)
+{
+	for (unsigned i = 0; i < p->size; i++) {
+		const uint8_t *b = p->mem + (size_t)i * MBUF_BUF_SIZE;
+		bool kept = false;
+		for (unsigned k = 0; k < nkeep; k++)
+			kept |= keep[k]->buf == b;
+		for (unsigned j = 0; !kept && j < MBUF_BUF_SIZE; j++)
+			if (b[j])
+				return false;
+	}
+	return true;
+}
+
+static void test_rx_queue_reset_scrubs_ring_and_pool(void **state)
+{
+	uint8_t f[FRAME_MAX];
+	struct mbuf *bufs[64], *held[4];
+	unsigned posted, dropped, seq = 0;
+
+	(void)state;
+	bring_up(1, 64, 64, 256);
+	/* Traffic through every buffer: 300 frames, all but the last 7 taken and freed... */
+	while (seq < 293) {
+		for (unsigned i = 0; i < 40 && seq < 293; i++, seq++)
+			assert_int_equal(ixgbe_model_receive(model, f, build_seq(f, seq)),
+					 IXGBE_MODEL_RX_OK);
+		unsigned n = drain(0, bufs, 64);
+		if (seq == 293) { /* ...four of them kept by the caller... */
+			memcpy(held, bufs, sizeof(held));
+			free_all(bufs + 4, n - 4);
+		} else {
+			free_all(bufs, n);
+		}
+	}
+	/* ...and 7 completed in the ring, never taken */
+	for (; seq < 300; seq++)
+		assert_int_equal(ixgbe_model_receive(model, f, build_seq(f, seq)),
+				 IXGBE_MODEL_RX_OK);
+	assert_false(pool_zero_but(&pools[0], held, 4));
+
+	assert_int_equal(nic.ops->rx_queue_reset(&nic, 0, &posted, &dropped), 0);
+	assert_int_equal(posted, 64);
+	assert_int_equal(dropped, 7);
+	assert_int_equal(stats().rx_reset_dropped, 7);
+	assert_true(pool_zero_but(&pools[0], held, 4)); /* free and posted buffers alike */
+	for (unsigned k = 0; k < 4; k++) { /* what the caller holds is not touched */
+		size_t len = build_seq(f, 280 + k);
+		assert_int_equal(held[k]->len, len);
+		assert_memory_equal(held[k]->data, f, len);
+	}
+	free_all(held, 4);
+	assert_int_equal(pools[0].avail, 256 - 64);
+	/* 4.6.7: head and tail from 0 again, the tail moved once ENABLE read back 1 */
+	assert_int_equal(ixgbe_model_peek(model, IXGBE_RDH(0)), 0);
+	assert_int_equal(ixgbe_model_peek(model, IXGBE_RDT(0)), 63);
+	assert_true(ixgbe_model_peek(model, IXGBE_RXDCTL(0)) & IXGBE_RXDCTL_ENABLE);
+	assert_int_equal(drain(0, bufs, 64), 0); /* the dropped frames stay dropped */
+
+	/* the queue works as before: a whole ring's worth, wrapping */
+	for (unsigned round = 0; round < 3; round++) {
+		for (unsigned i = 0; i < 40; i++)
+			assert_int_equal(ixgbe_model_receive(model, f, build_seq(f, 1000 + i)),
+					 IXGBE_MODEL_RX_OK);
+		unsigned n = drain(0, bufs, 64);
+		assert_int_equal(n, 40);
+		for (unsigned i = 0; i < n; i++) {
+			size_t len = build_seq(f, 1000 + i);
+			assert_int_equal(bufs[i]->len, len);
+			assert_memory_equal(bufs[i]->data, f, len);
+		}
+		free_all(bufs, n);
+	}
+	assert_int_equal(drv_nerrs, 0);
+	for (int i = 0; i < model_nlogs && i < MAX_LOGS; i++)
+		print_message("model: %s\n", model_logs[i]);
+	assert_int_equal(model_nlogs, 0); /* no RDH/RDT write the datasheet forbids */
+}
+
+static void test_rx_queue_reset_drops_and_counts_while_off(void **state)
+{
+	uint8_t f[FRAME_MAX];
+	struct mbuf *bufs[64];
+	unsigned posted, dropped;
+
+	(void)state;
+	bring_up(1, 32, 32, 128);
+	struct nic_stats before = stats();
+	frame_while_off = f;
+	frame_while_off_len = build_seq(f, 7);
+	assert_int_equal(nic.ops->rx_queue_reset(&nic, 0, &posted, &dropped), 0);
+	assert_null(frame_while_off); /* it came while the queue was stopped */
+	assert_int_equal(frame_while_off_result, IXGBE_MODEL_RX_NO_DESC);
+	assert_int_equal(dropped, 0);
+	struct nic_stats s = stats();
+	assert_int_equal(s.rx_missed_errors - before.rx_missed_errors, 1); /* QPRDC */
+	assert_int_equal(s.rx_no_buffer - before.rx_no_buffer, 1);	    /* RNBC */
+	assert_int_equal(s.rx_reset_dropped, 0);
+	assert_int_equal(drain(0, bufs, 64), 0);
+	assert_int_equal(ixgbe_model_receive(model, f, build_seq(f, 8)), IXGBE_MODEL_RX_OK);
+	assert_int_equal(drain(0, bufs, 64), 1);
+	free_all(bufs, 1);
+}
+
+static void test_rx_queue_reset_refuses_a_queue_not_set_up(void **state)
+{
+	unsigned posted = 1, dropped = 1;
+
+	(void)state;
+	bring_up(1, 32, 32, 64);
+	assert_int_equal(nic.ops->rx_queue_reset(&nic, 1, &posted, &dropped), -1);
+	assert_int_equal(posted, 0);
+	assert_int_equal(dropped, 0);
+	assert_true(drv_logged("cannot reset"));
+}
+
+/* A frame cut short by the stop (DD, no EOP, nothing after it) counts as one dropped frame;
+ * the rest of an oversized frame adv_rx_burst already counted does not. */
+static void test_rx_scrub_counts_cut_frames_once(void **state)
+{
+	struct adv_rxq q;
+	struct mbuf_pool pool;
+	struct nic_stats st = {0};
+
+	(void)state;
+	assert_int_equal(mbuf_pool_init(&pool, 16, 0), 0);
+	memset(&q, 0, sizeof(q));
+	assert_int_equal(adv_rxq_alloc(&q, 8, &pool), 0);
+	q.stats = &st;
+	q.next = 2;
+	q.ring[2].wb.status_error = ADV_RXD_STAT_DD | ADV_RXD_STAT_EOP; /* one frame */
+	q.ring[3].wb.status_error = ADV_RXD_STAT_DD;			 /* a frame... */
+	q.ring[4].wb.status_error = ADV_RXD_STAT_DD | ADV_RXD_STAT_EOP; /* ...in two */
+	q.ring[5].wb.status_error = ADV_RXD_STAT_DD;			 /* cut short */
+	memset(q.sw[5]->buf, 0xa5, MBUF_BUF_SIZE);
+	assert_int_equal(adv_rxq_scrub(&q), 3);
+	assert_int_equal(st.rx_reset_dropped, 3);
+	assert_int_equal(q.next, 0);
+	for (unsigned i = 0; i < 8; i++) {
+		assert_int_equal(q.ring[i].read.hdr_addr, 0); /* DD clear */
+		assert_int_equal(q.ring[i].read.pkt_addr, q.sw[i]->buf_phys + MBUF_HEADROOM);
+		for (unsigned j = 0; j < MBUF_BUF_SIZE; j++)
+			assert_int_equal(q.sw[i]->buf[j], 0);
+	}
+	/* the rest of an oversized frame, already counted as a length error */
+	q.discarding = true;
+	q.next = 6;
+	q.ring[6].wb.status_error = ADV_RXD_STAT_DD;
+	q.ring[7].wb.status_error = ADV_RXD_STAT_DD | ADV_RXD_STAT_EOP;
+	assert_int_equal(adv_rxq_scrub(&q), 0);
+	assert_false(q.discarding);
+	assert_int_equal(pool.avail, 16 - 8);
+	for (unsigned i = 0; i < 8; i++)
+		mbuf_free(q.sw[i]);
+	dma_free(q.ring, 8 * sizeof(*q.ring));
+	dma_free(q.sw, 8 * sizeof(*q.sw));
+	assert_int_equal(pool.avail, 16);
+	dma_free(pool.mbufs, 16 * sizeof(struct mbuf));
+	dma_free(pool.mem, 16 * MBUF_BUF_SIZE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1189,6 +1366,13 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_surprise_reset_reported_no_hang, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rx_irq_wakes_once_per_arming, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rx_queue_reset_scrubs_ring_and_pool, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_rx_queue_reset_drops_and_counts_while_off, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_rx_queue_reset_refuses_a_queue_not_set_up, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_rx_scrub_counts_cut_frames_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,10 +11,14 @@
  *                 budget stops it, and its connections are reset)
  *   resend        serve TCP port 7, and send the first bytes received from their buffer after
  *                 releasing it (recv_done): the buffer may hold someone else's data by then
+ *   snoop MARKER  serve TCP port 7; on the first bytes received, read the whole read-only
+ *                 packet-pool mapping around them and print how often MARKER occurs in it
+ *                 (what an earlier app received must be gone), then exit
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "user/apps/sys.h"
 #include "user/libix/ix.h"
 
 static volatile unsigned long sink;
@@ -51,6 +55,91 @@ static void resend_recv(struct ixev_conn *c, const void *data, size_t len)
 static const struct ixev_handlers resend_handlers = {.accept = hang_accept,
 						     .recv = resend_recv};
 
+static const char *snoop_marker;
+
+/*
+ * Is the page at va mapped for the app? The ABI does not say where the pools are, and a
+ * read of an unmapped page stops the app: write(2) checks the pointer instead, failing with
+ * EFAULT where a read would fault (a mapped page costs one byte of console output).
+ */
+static int snoop_mapped(uintptr_t va)
+{
+	return sys_write(1, (const void *)va, 1) == 1;
+}
+
+/*
+ * The pool mapping is one run of pages (IX_RXMAP_BASE + the pool's physical address) that
+ * holds at: the run's ends are found by bisection, up to SNOOP_SPAN away, on the assumption
+ * that nothing else is mapped next to it (one dataplane core: one pool). Were it wrong, the
+ * scan would read an unmapped page and the app would be stopped: a failure, never a pass.
+ */
+#define SNOOP_PAGE 4096UL
+#define SNOOP_SPAN (64UL << 20)
+
+static void snoop_scan(const void *at)
+{
+	uintptr_t page = (uintptr_t)at & ~(SNOOP_PAGE - 1), start, end;
+	uintptr_t lo = page - SNOOP_SPAN < IX_RXMAP_BASE ? IX_RXMAP_BASE - SNOOP_PAGE
+							 : page - SNOOP_SPAN;
+	uintptr_t hi = page + SNOOP_SPAN;
+
+	/* Downwards: page is mapped; find the lowest mapped page above an unmapped lo. */
+	if (snoop_mapped(lo)) {
+		start = lo; /* a run longer than we look: scan what we looked at */
+	} else {
+		uintptr_t in = page;
+		while (in - lo > SNOOP_PAGE) {
+			uintptr_t mid = lo + (in - lo) / 2 / SNOOP_PAGE * SNOOP_PAGE;
+			if (snoop_mapped(mid))
+				in = mid;
+			else
+				lo = mid;
+		}
+		start = in;
+	}
+	/* Upwards, alike: end is one past the highest mapped page. */
+	if (snoop_mapped(hi)) {
+		end = hi;
+	} else {
+		uintptr_t in = page;
+		while (hi - in > SNOOP_PAGE) {
+			uintptr_t mid = in + (hi - in) / 2 / SNOOP_PAGE * SNOOP_PAGE;
+			if (snoop_mapped(mid))
+				in = mid;
+			else
+				hi = mid;
+		}
+		end = in + SNOOP_PAGE;
+	}
+	unsigned long mlen = strlen(snoop_marker), hits = 0;
+	const char *p = (const char *)start, *stop = (const char *)end - mlen;
+	for (const char *chunk = p; chunk <= stop; chunk += 65536) {
+		/* 64 KiB at a time, entering the kernel in between: the time budget restarts */
+		const char *limit = stop - chunk < 65536 ? stop + 1 : chunk + 65536;
+		for (const char *q = chunk; q < limit; q++) {
+			q = memchr(q, snoop_marker[0], (size_t)(limit - q));
+			if (!q)
+				break;
+			hits += !memcmp(q, snoop_marker, mlen);
+		}
+		sys3(SYS_CLOCK, 0, 0, 0);
+	}
+	printf("\nhostile: snoop: %lu hits of %s in %lu KiB of the RX pool mapping "
+	       "(0x%lx-0x%lx)\n", hits, snoop_marker, (unsigned long)(end - start) / 1024,
+	       (unsigned long)start, (unsigned long)end);
+	fflush(stdout);
+	exit(0);
+}
+
+static void snoop_recv(struct ixev_conn *c, const void *data, size_t len)
+{
+	(void)c;
+	if (len)
+		snoop_scan(data);
+}
+
+static const struct ixev_handlers snoop_handlers = {.accept = hang_accept, .recv = snoop_recv};
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -82,6 +171,9 @@ int main(int argc, char **argv)
 		ixev_run(&hang_handlers, 7);
 	} else if (!strcmp(mode, "resend")) {
 		ixev_run(&resend_handlers, 7);
+	} else if (!strcmp(mode, "snoop") && argc > 2 && argv[2][0]) {
+		snoop_marker = argv[2];
+		ixev_run(&snoop_handlers, 7);
 	} else if (!strcmp(mode, "div0")) {
 		volatile int zero = 0;
 		sink = (unsigned long)(100 / zero);
