@@ -11,6 +11,7 @@
 #include "net/dataplane.h"
 #include "kernel/apps.h"
 #include "kernel/cmdline.h"
+#include "kernel/lib/string.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
 #include "kernel/user.h"
@@ -42,8 +43,14 @@ void dp_drain_lent(struct dp_core *dc)
 {
 	for (unsigned q = 0; q < dp_ncores; q++) {
 		struct mbuf *m;
-		while ((m = dp_pring_pop(&dc->returned[q])))
+		while ((m = dp_pring_pop(&dc->returned[q]))) {
+			/* Zeroed before it is free again: it may come back after an app switch
+			 * reset this pool (rx_queue_reset cannot reach buffers out on loan), and
+			 * the next app must not read the last one's traffic through the pool
+			 * mapping. Only lent buffers pay this; a flow on its own core never does. */
+			memset(m->buf, 0, MBUF_BUF_SIZE);
 			mbuf_free(m);
+		}
 		while ((m = dp_pring_pop(&dc->lent_in[q]))) {
 			int owner = dp_flow_owner(m);
 			if (owner >= 0 && (unsigned)owner != dc->queue) {
