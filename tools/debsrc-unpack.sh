@@ -19,9 +19,14 @@ pkg=$1 version=$2 dest=$3
 shift 3
 stamp=$dest/.ixos-$version
 series=none
+plist=()
 if [ -n "$patches" ]; then
-	series=$(cd "$patches" && LC_ALL=C ls -- *.patch 2>/dev/null | xargs -r sha256sum | sha256sum |
-		cut -d' ' -f1)
+	[ -d "$patches" ] || { echo "$pkg: no patch folder $patches" >&2; exit 1; }
+	shopt -s nullglob
+	plist=("$patches"/*.patch) # in name order (the glob sorts)
+	shopt -u nullglob
+	series=$( (cd "$patches" && for p in "${plist[@]}"; do sha256sum "$(basename "$p")"; done) |
+		sha256sum | cut -d' ' -f1)
 fi
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$series" ]; then
 	touch "$stamp"
@@ -47,10 +52,10 @@ if [ -n "$patches" ]; then
 		SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq patch >/dev/null
 	}
-	for p in $(cd "$patches" && LC_ALL=C ls -- *.patch 2>/dev/null); do
-		patch -d "$dest.tmp" -p1 -s -N --no-backup-if-mismatch -r - <"$patches/$p" ||
-			{ echo "$pkg: our patch $p does not apply to $version" >&2; exit 1; }
-		echo "$pkg: applied ${patches#"$top"/}/$p"
+	for p in "${plist[@]}"; do
+		patch -d "$dest.tmp" -p1 -s -N --no-backup-if-mismatch -r - <"$p" ||
+			{ echo "$pkg: our patch $(basename "$p") does not apply to $version" >&2; exit 1; }
+		echo "$pkg: applied ${p#"$top"/}"
 	done
 fi
 mv "$dest.tmp" "$dest"
