@@ -55,7 +55,7 @@ KOBJS += $(MGMT_KOBJS) $(BEARSSL_KOBJS)
 APPS := $(patsubst user/apps/%/,%,$(wildcard user/apps/*/))
 # Raw apps bring their own _start and no C library; the others are C programs on newlib.
 RAW_APPS := hello spin
-LIBC_APPS := $(filter-out $(RAW_APPS),$(APPS))
+LIBC_APPS := $(filter-out $(RAW_APPS) memcached,$(APPS))
 APP_BINS := $(foreach a,$(APPS),$(BUILD)/apps/$(a))
 NEWLIB := $(BUILD)/newlib/x86_64-elf
 UCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdlib -fno-pie -no-pie \
@@ -92,6 +92,7 @@ $(BUILD)/apps/$(1): $(wildcard user/apps/$(1)/*.c) user/libc/crt0.S user/libc/st
 		$(wildcard user/apps/$(1)/*.c) $(LIBIX) -L$(NEWLIB)/lib -lc -lm -lgcc
 endef
 $(foreach a,$(LIBC_APPS),$(eval $(call libc_app_rule,$(a))))
+include user/apps/memcached/memcached.mk
 
 # Dependencies from Debian's archive, then the project's QEMU (Debian's QEMU 10 source plus our
 # 82599 model as -device ixgbe), built once into ~/.cache/ixos and linked as build/qemu-system-x86_64.

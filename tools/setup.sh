@@ -24,6 +24,7 @@ NEEDS=(
   "gdb:gdb"
   "/usr/bin/python3:python3"
   "dpkg-source:dpkg-dev"
+  "memccapable:libmemcached-tools"
   "clang:clang"
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )
