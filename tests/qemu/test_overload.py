@@ -5,6 +5,7 @@ echoed byte checked) from inside the test namespace. Every test runs on igb and 
 import json
 import os
 import subprocess
+import threading
 import time
 
 from qemu import BUILD, Machine, NetNS, TestFailure, direct_args
@@ -41,6 +42,54 @@ def load(ns, *args, timeout=120, what="echoload"):
     return parse(r.stdout, what + " " + " ".join(str(a) for a in args))
 
 
+class GuestCpu:
+    """The CPU time the guest's QEMU process (every thread: vCPUs, device models) gets from
+    the host, sampled every 50 ms from start(). On a shared host a guest's reply rate follows
+    the CPU it is given; replies per CPU second do not, so they are what shows a collapse."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid):
+        self.path = "/proc/%d/stat" % pid
+        self.samples = []
+        self.done = threading.Event()
+
+    def _read(self):
+        with open(self.path) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.TICK  # utime + stime
+
+    def _run(self):
+        while not self.done.wait(0.05):
+            self.samples.append((time.monotonic(), self._read()))
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        self.samples.append((self.t0, self._read()))
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+    def at(self, t):
+        """CPU seconds used by t seconds after start (interpolated between samples)."""
+        t += self.t0
+        prev = self.samples[0]
+        for s in self.samples:
+            if s[0] >= t:
+                if s[0] == prev[0]:
+                    return s[1]
+                return prev[1] + (s[1] - prev[1]) * (t - prev[0]) / (s[0] - prev[0])
+            prev = s
+        return prev[1]
+
+    def used(self, a, b):
+        return self.at(b) - self.at(a)
+
+
 def core(m):
     """The one dataplane core's counters from the first stats block begun from now on."""
     cores, _ = stats(m, m.mark())
@@ -60,16 +109,22 @@ def overload_degrades_and_recovers(tmp, nic):
                                        netns=ns) as m:
         up(m, ns)
         # Capacity: what comes back when far more is offered than the guest can echo.
-        cap_run = load(ns, "--conns", 16, "--size", 64, "--rate", 2000000, "--duration", 3,
-                       "--drain", 20, "--interval", 1000, what="capacity run")
+        with GuestCpu(m.proc.pid) as cap_cpu:
+            cap_run = load(ns, "--conns", 16, "--size", 64, "--rate", 2000000, "--duration", 3,
+                           "--drain", 20, "--interval", 1000, what="capacity run")
         if cap_run["bad"] or cap_run["failed"]:
             raise TestFailure("capacity run went wrong: %s" % cap_run)
-        # Bytes per second while sending (the last, partial interval is the drain).
+        # Bytes per second while sending (the last, partial interval is the drain), and per
+        # second of CPU the host gave the guest meanwhile.
         per_s = sorted(cap_run["got_per_interval"][:3])
         capacity = per_s[1]
         if capacity <= 0:
             raise TestFailure("no echo at all during the capacity run: %s" % cap_run)
+        per_cpu = sorted(got / max(cap_cpu.used(i, i + 1), 0.01)
+                         for i, got in enumerate(cap_run["got_per_interval"][:3]))
+        capacity_cpu = per_cpu[1]
         rate = 2 * capacity // 64  # messages per second
+        over_cpu = GuestCpu(m.proc.pid).__enter__()
         over = subprocess.Popen(load_cmd(ns, "--conns", 16, "--size", 64, "--rate", rate,
                                          "--duration", 10, "--drain", 30, "--interval", 1000),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -86,6 +141,7 @@ def overload_degrades_and_recovers(tmp, nic):
             pings = ns.ping(count=3)
             out, _ = over.communicate(timeout=90)
         finally:
+            over_cpu.__exit__(None, None, None)
             if over.poll() is None:
                 over.kill()
                 over.wait()
@@ -98,14 +154,35 @@ def overload_degrades_and_recovers(tmp, nic):
                recovery, after["lat_p99_us"]))
         if res["bad"] or res["failed"] or res["resets"]:
             raise TestFailure("overload broke the echo: %s" % res)
-        # Throughout, at the grain of two seconds: a host that stalls a vCPU for a moment
-        # (TCG on a shared machine) must not read as the guest collapsing.
+        # Throughout, at the grain of two seconds, and per CPU second the host gave the
+        # guest: TCG on a shared machine runs the guest only as fast as the host lets it (a
+        # busy neighbour halved it here once), which must not read as the guest collapsing.
+        # A collapse is replies falling while the guest still gets its CPU: a wedged guest
+        # that spins gets CPU and echoes nothing; one that halts gets none, and a window in
+        # which the guest got under a tenth of a CPU cannot say which, so most must not be.
         per = res["got_per_interval"][:10]
-        low = [i for i in range(len(per) - 1) if per[i] + per[i + 1] < capacity]
-        if len(per) < 10 or low:
-            raise TestFailure("replies fell under half the capacity (%d B/s) over two seconds "
-                              "during the overload (from second %s): %s"
-                              % (capacity, low, res["got_per_interval"]))
+        if len(per) < 10:
+            raise TestFailure("the overload run reported %d seconds, not 10: %s" % (len(per), res))
+        low, starved, ratios = [], [], []
+        for i in range(len(per) - 1):
+            cpu = over_cpu.used(i, i + 2)
+            if cpu < 0.2:
+                starved.append(i)
+                continue
+            ratios.append(round((per[i] + per[i + 1]) / cpu / capacity_cpu, 2))
+            if (per[i] + per[i + 1]) / cpu < capacity_cpu / 2:
+                low.append(i)
+        print("overload_%s: replies per guest CPU second, against the capacity run's %d B: %s;"
+              " windows with under 0.2 CPU s: %s" % (nic, capacity_cpu, ratios, starved))
+        if low:
+            raise TestFailure("replies per guest CPU second fell under half the capacity run's "
+                              "(%d B) over two seconds during the overload (from second %s): "
+                              "%s; relative %s" % (capacity_cpu, low, res["got_per_interval"],
+                                                   ratios))
+        if len(starved) * 2 > len(per) - 1:
+            raise TestFailure("the guest got under a tenth of a CPU in %d of %d two-second "
+                              "windows (from second %s): a halted guest or a starved host"
+                              % (len(starved), len(per) - 1, starved))
         if not after["ok"] or after["got"] != 64000:
             raise TestFailure("the guest did not serve right after the overload: %s" % after)
         if pings != 3:
