@@ -20,7 +20,9 @@ _Static_assert(offsetof(struct percpu, syscall_rsp) == 24, "kernel/syscallentry.
 #define SYS_WRITE 1 /* write(fd 1 or 2, buf, len): console output, tagged with app and CPU */
 #define SYS_EXIT 2  /* exit(status) */
 #define SYS_BRK 3   /* brk(addr): the heap's end */
-#define SYS_CLOCK 4 /* clock(): nanoseconds since boot */
+#define SYS_CLOCK 4 /* clock(which): nanoseconds since boot (0) or since 1970, UTC (1) */
+#define SYS_CLOCK_BOOT 0
+#define SYS_CLOCK_WALL 1
 /* SYS_IX_RUN 5 and SYS_THREAD_EXIT 6: user/libix/ix_abi.h */
 
 #define CPUID7_EBX_SMEP (1u << 7)
@@ -147,7 +149,10 @@ void syscall_dispatch(struct trapframe *tf)
 		tf->rax = app_brk(app, tf->rdi);
 		break;
 	case SYS_CLOCK:
-		tf->rax = time_uptime_us() * 1000;
+		/* rdi: SYS_CLOCK_BOOT (0) or SYS_CLOCK_WALL (1); anything else reads as 0. */
+		tf->rax = tf->rdi == SYS_CLOCK_WALL ? time_wall_ns()
+			  : tf->rdi == SYS_CLOCK_BOOT ? time_uptime_us() * 1000
+						      : 0;
 		break;
 	case SYS_IX_RUN:
 		tf->rax = (uint64_t)uthread_sys_ix_run(tf);

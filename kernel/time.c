@@ -2,7 +2,11 @@
 #include "kernel/time.h"
 #include "kernel/acpi.h"
 #include "kernel/log.h"
+#include "kernel/rtc.h"
 #include "kernel/x86.h"
+
+/* The wall time at time_init, in ns; written once there, before any other CPU starts. */
+static uint64_t wall_at_boot_ns;
 
 #define PIT_HZ 1193182
 #define PIT_CH2 0x42
@@ -188,6 +192,7 @@ void time_init(const struct acpi_info *ai)
 		      (unsigned long)tsc_hz, ref);
 	us_mult = (1000000ULL << 32) / tsc_hz;
 	tsc_start = rdtsc();
+	wall_at_boot_ns = rtc_unix_seconds() * 1000000000ULL;
 	log_info("time: TSC %lu.%03lu MHz (calibrated against the %s)",
 		 (unsigned long)(tsc_hz / 1000000), (unsigned long)(tsc_hz / 1000 % 1000), ref);
 }
@@ -216,6 +221,11 @@ bool time_calibrated_on_pm_timer(void)
 uint64_t time_tsc_to_us(uint64_t ticks)
 {
 	return (uint64_t)(((unsigned __int128)ticks * us_mult) >> 32);
+}
+
+uint64_t time_wall_ns(void)
+{
+	return wall_at_boot_ns + time_uptime_us() * 1000;
 }
 
 uint64_t time_uptime_us(void)

@@ -20,6 +20,11 @@ void time_init(const struct acpi_info *ai);
 uint64_t time_tsc_hz(void);
 /* Microseconds since time_init, from the TSC. Any CPU (the TSC is invariant on servers). */
 uint64_t time_uptime_us(void);
+/*
+ * Wall-clock time: nanoseconds since 1970 (UTC), the RTC's reading at time_init carried on by
+ * the TSC (whole seconds at boot, then as precise as the TSC). Any CPU, after time_init.
+ */
+uint64_t time_wall_ns(void);
 /* Busy-waits at least us microseconds. Any CPU, after time_init. */
 void time_delay_us(uint64_t us);
 /*

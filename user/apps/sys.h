@@ -5,7 +5,9 @@
 #define SYS_WRITE 1 /* write(fd 1 or 2, buf, len) -> bytes or -errno */
 #define SYS_EXIT 2  /* exit(status) */
 #define SYS_BRK 3   /* brk(addr): moves the heap's end to addr (0: just asks); returns the end */
-#define SYS_CLOCK 4 /* clock(): nanoseconds since boot */
+#define SYS_CLOCK 4 /* clock(which): nanoseconds since boot (0) or since 1970, UTC (1) */
+#define SYS_CLOCK_BOOT 0
+#define SYS_CLOCK_WALL 1
 /* 5 (SYS_IX_RUN) and 6 (SYS_THREAD_EXIT): user/libix/ix_abi.h */
 
 static inline long sys3(long n, long a, long b, long c)

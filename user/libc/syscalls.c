@@ -78,7 +78,7 @@ void *sbrk(ptrdiff_t inc)
 
 int gettimeofday(struct timeval *tv, void *tz)
 {
-	long ns = sys3(SYS_CLOCK, 0, 0, 0); /* since boot: there is no wall clock yet */
+	long ns = sys3(SYS_CLOCK, SYS_CLOCK_WALL, 0, 0); /* the RTC at boot, then the TSC */
 	(void)tz;
 	tv->tv_sec = ns / 1000000000;
 	tv->tv_usec = (ns / 1000) % 1000000;
