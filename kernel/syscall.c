@@ -165,4 +165,5 @@ void syscall_dispatch(struct trapframe *tf)
 		tf->rax = (uint64_t)-38; /* ENOSYS */
 	}
 	t->entered_tsc = rdtsc(); /* its time budget starts again */
+	t->user_ticks = 0;
 }

@@ -51,6 +51,7 @@ struct uthread {
 	struct ix_shared *shared;  /* the same pages, through the direct map */
 	uint64_t shared_phys;
 	uint64_t entered_tsc;	   /* when the kernel last handed it the CPU (time budget) */
+	unsigned user_ticks;	   /* timer ticks that found it in ring 3 since then */
 	uint64_t wake_tsc;	   /* parked with a timeout: resume then (0: on events only) */
 	struct uctx kctx;	   /* the host core's context while the thread runs */
 	struct trapframe tf;	   /* its registers while parked */

@@ -12,6 +12,7 @@
 #include "kernel/paging.h"
 #include "kernel/percpu.h"
 #include "kernel/time.h"
+#include "kernel/timer.h"
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "kernel/x86.h"
@@ -30,6 +31,8 @@ static const struct {
 	uint32_t mxcsr, mxcsr_mask;
 	uint8_t rest[480];
 } __attribute__((aligned(16))) clean_fpu = {.fcw = 0x37f, .mxcsr = 0x1f80};
+
+#define USER_TICK_US (1000000 / TIMER_HZ)
 
 static uint64_t budget_tsc;
 static unsigned budget_us = USER_BUDGET_US_DEFAULT;
@@ -70,8 +73,16 @@ void app_check_budget(struct trapframe *tf)
 		uthread_leave(t); /* another thread faulted or exited: this one stops too */
 	if (!budget_tsc)
 		return;
+	/*
+	 * Over budget once both the time since the kernel handed it the CPU and the ticks that
+	 * found it running say so. Time alone would also count what a hypervisor took from this
+	 * vCPU (a busy host can deschedule one for longer than the budget, and the app is not
+	 * running then); ticks only come while the vCPU runs (missed ones arrive as one), so a
+	 * budget of B us needs ceil(B / tick) + 1 of them: at least B us really spent in ring 3.
+	 */
+	t->user_ticks++;
 	ran = rdtsc() - t->entered_tsc;
-	if (ran <= budget_tsc)
+	if (ran <= budget_tsc || t->user_ticks <= (budget_us + USER_TICK_US - 1) / USER_TICK_US)
 		return;
 	log_err("app %s: thread %u ran %lu us on cpu %u without entering the kernel (budget %u "
 		"us; rip %016lx): app stopped",
@@ -196,6 +207,7 @@ void uthread_run(struct uthread *t, unsigned nevents)
 	if ((read_cr3() & PTE_ADDR) != t->app->pml4)
 		write_cr3(t->app->pml4);
 	t->entered_tsc = rdtsc();
+	t->user_ticks = 0;
 	if (t->state == UT_NEW) {
 		/* thread index, thread count, its shared area, its argument string */
 		uint64_t args[4] = {t->index, t->app->nthreads, t->shared_uva,

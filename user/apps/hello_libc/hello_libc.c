@@ -23,7 +23,7 @@ int main(void)
 	}
 	gettimeofday(&tv, NULL);
 	/* newlib is built without C99 printf formats (%zu): cast to unsigned long. */
-	printf("hello from newlib: %lu KiB allocated, pi is about %.5f, %ld.%06ld s since boot\n",
+	printf("hello from newlib: %lu KiB allocated, pi is about %.5f, wall clock %ld.%06ld s\n",
 	       (unsigned long)(total / 1024), 355.0 / 113.0, (long)tv.tv_sec, (long)tv.tv_usec);
 	return 42;
 }
