@@ -368,8 +368,8 @@ def hostile_frame_mix_accounted(tmp, nic):
 
 @per_nic
 def hostile_syn_flood_while_clients_stream(tmp, nic):
-    """100,000 SYNs to port 7 from random sources (framemix --mode syn, 10,000 a second)
-    while echo clients connect and stream 1 MiB over 8 connections, round after round: every
+    """100,000 SYNs to port 7 from random sources (framemix --mode syn, 5,000 a second, never
+    more than 10 ms of them at once) while echo clients connect and stream 1 MiB over 8 connections, round after round: every
     client's echo is exact, no core holds more PCBs than tcp_pcbs_max at any sample, the
     half-open connections the flood displaced are counted (tcp_syn_evicted), and ping answers
     afterwards. Every SYN is accounted for: it reached a core (the link equations of the frame

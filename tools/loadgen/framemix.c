@@ -619,7 +619,8 @@ static void usage(FILE *out)
 	    "                    interface's MTU + 14 caps it)\n"
 	    "  --window N        at most N of our frames queued in the interface (default 256;\n"
 	    "                    0: do not wait); see the source's header comment\n"
-	    "  --rate PPS        send at most PPS frames per second (default 0: no limit)\n"
+	    "  --rate PPS        send at most PPS frames per second, never more than 10 ms of\n"
+	    "                    them at once (default 0: no limit)\n"
 	    "  --count-over N    also count frames longer than N bytes, as len_over_N (up to 4)\n"
 	    "  --kinds LIST      draw only from these kinds (comma-separated; default all)\n"
 	    "  --help            this text\n"
@@ -824,7 +825,8 @@ int main(int argc, char **argv)
 
 	uint64_t taken0 = if_taken(), host0 = host_sent(), txp0 = read_u64(path_txp);
 	uint64_t txd0 = read_u64(path_txd), other = 0;
-	double t0 = now_s(), deadline = t0 + o.time_limit;
+	double t0 = now_s(), deadline = t0 + o.time_limit, rate_t0 = t0;
+	uint64_t rate_slips = 0; /* times the --rate schedule was moved on after a stall */
 
 	/* Frames of ours the interface still holds: sent less what it handed on, where what
 	 * it handed on is its count less the host's own frames (never more than we sent). */
@@ -859,7 +861,16 @@ int main(int argc, char **argv)
 				room = (unsigned)(o.window - inflight);
 		}
 		if (o.rate) {
-			double due = (now_s() - t0) * (double)o.rate - (double)sent;
+			double due = (now_s() - rate_t0) * (double)o.rate - (double)sent;
+			/* At most 10 ms of frames at once: after this process was stalled (a busy
+			 * host), the schedule moves on instead of catching up in one burst at
+			 * line rate, which would make the rate a lie for that moment. */
+			double burst = (double)o.rate / 100 > BATCH ? (double)o.rate / 100 : BATCH;
+			if (due > burst) {
+				rate_t0 += (due - burst) / (double)o.rate;
+				due = burst;
+				rate_slips++;
+			}
 			if (due < 1) {
 				struct timespec ts = {0, 100000};
 				nanosleep(&ts, NULL);
@@ -946,13 +957,14 @@ int main(int argc, char **argv)
 		printf(", \"len_over_%u\": %llu", o.over[q], (unsigned long long)over[q]);
 	printf(", \"max_len_sent\": %llu, \"if_max_len\": %u, \"send_errors\": %llu, "
 	       "\"last_errno\": \"%s\", \"if_tx_packets\": %llu, \"if_tx_dropped\": %llu, "
-	       "\"host_stack_frames\": %llu, \"inflight_at_end\": %llu, \"ok\": %s}\n",
+	       "\"host_stack_frames\": %llu, \"inflight_at_end\": %llu, \"rate_slips\": %llu, "
+	       "\"ok\": %s}\n",
 	       (unsigned long long)max_sent, if_max_len, (unsigned long long)errors,
 	       last_errno ? strerror(last_errno) : "",
 	       (unsigned long long)(read_u64(path_txp) - txp0),
 	       (unsigned long long)(read_u64(path_txd) - txd0),
 	       (unsigned long long)(host_sent() - host0), (unsigned long long)inflight,
-	       sent == o.count && !errors ? "true" : "false");
+	       (unsigned long long)rate_slips, sent == o.count && !errors ? "true" : "false");
 	close(s);
 	return sent == o.count && !errors ? 0 : 1;
 }
