@@ -208,6 +208,23 @@ uint64_t app_brk(struct app *app, uint64_t addr)
 	spin_lock(lock);
 	uint64_t old_top = (app->brk + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1ULL);
 	end = app->brk;
+	if (addr > old_top && addr <= app->brk_start + USER_HEAP_MAX) {
+		/* Only what free memory can give beyond the kernel's reserve: refused whole,
+		 * so malloc sees ENOMEM and not a heap that stops part way. */
+		struct pmm pm;
+		mem_stats(&pm);
+		uint64_t want = (addr - old_top + PAGE_SIZE - 1) / PAGE_SIZE;
+		if (pm.free_pages < want + USER_HEAP_RESERVE / PAGE_SIZE) {
+			if (!app->brk_refused_logged)
+				log_warn("app %s: heap growth to %lu MiB refused: %lu MiB free, %lu "
+					 "MiB kept for the kernel (said once per app)",
+					 app->name, (unsigned long)((addr - app->brk_start) >> 20),
+					 (unsigned long)(pm.free_pages * PAGE_SIZE >> 20),
+					 (unsigned long)(USER_HEAP_RESERVE >> 20));
+			app->brk_refused_logged = true;
+			addr = 0;
+		}
+	}
 	if (addr != 0 && addr >= app->brk_start && addr <= app->brk_start + USER_HEAP_MAX) {
 		/* Growing maps fresh zeroed pages; shrinking keeps them (and the NIC may still
 		 * be sending from them: pages leave an app only when it is unloaded). */

@@ -80,9 +80,13 @@ struct app {
 	unsigned nthreads;
 	struct uthread *threads;
 	uint32_t brk_lock;	 /* threads on several cores may grow the heap at once */
+	bool brk_refused_logged; /* the heap hit free memory's limit once: said once */
 };
 
-#define USER_HEAP_MAX (256ULL << 20)
+/* How far the heap may grow in address space; the pages come from free memory, of which the
+ * kernel keeps USER_HEAP_RESERVE for itself (an app cannot starve it). */
+#define USER_HEAP_MAX	  (64ULL << 30)
+#define USER_HEAP_RESERVE (16ULL << 20)
 
 /* SYS_BRK: moves the app's heap end to addr (0: only asks). Returns the end after the call. */
 uint64_t app_brk(struct app *app, uint64_t addr);
