@@ -1,5 +1,5 @@
 # ixos build. `make` builds build/ixos.elf, build/ixos.iso and build/pxe/;
-# `make run` boots the ISO in QEMU; `make test` runs host and QEMU tests.
+# `make run` boots memcached in QEMU (user networking); `make test` runs host and QEMU tests.
 # Every target first runs tools/setup.sh, which installs what is missing (idempotent).
 
 CC := gcc
@@ -49,7 +49,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
 include mgmt/mgmt.mk
 KOBJS += $(MGMT_KOBJS) $(BEARSSL_KOBJS)
 
-.PHONY: all setup run gdb test unit-tests fuzz bench clean format
+.PHONY: all setup run run-cmd run-hints gdb test unit-tests fuzz bench clean format
 .DEFAULT_GOAL := all
 
 APPS := $(patsubst user/apps/%/,%,$(wildcard user/apps/*/))
@@ -154,21 +154,63 @@ $(BUILD)/ixos.elf: $(KOBJS) linker.ld tools/gensyms.sh
 	  cmp -s $@.syms1 $@.syms2 || { echo "ksyms: functions moved between links" >&2; rm -f $@; exit 1; }
 	@rm -f $@.pass1 $@.syms1 $@.syms2
 
-# The default app (echo) rides along in the ISO and the PXE folder.
-$(BUILD)/ixos.iso: $(BUILD)/ixos.elf grub.cfg tools/mkiso.sh $(BUILD)/apps/echo
-	tools/mkiso.sh $@ grub.cfg $(BUILD)/ixos.elf $(BUILD)/apps/echo
+# The apps that ride along in the ISO and the PXE folder: memcached boots by default, echo is
+# the second GRUB entry and the documented iPXE alternative.
+IMAGE_APPS := $(BUILD)/apps/memcached $(BUILD)/apps/echo
+$(BUILD)/ixos.iso: $(BUILD)/ixos.elf grub.cfg tools/mkiso.sh $(IMAGE_APPS)
+	tools/mkiso.sh $@ grub.cfg $(BUILD)/ixos.elf $(IMAGE_APPS)
 
-$(BUILD)/pxe/boot.ipxe: $(BUILD)/ixos.elf boot/boot.ipxe $(BUILD)/apps/echo
+$(BUILD)/pxe/boot.ipxe: $(BUILD)/ixos.elf boot/boot.ipxe $(IMAGE_APPS)
 	@mkdir -p $(BUILD)/pxe
 	cp $(BUILD)/ixos.elf $(BUILD)/pxe/ixos.elf
-	cp $(BUILD)/apps/echo $(BUILD)/pxe/echo
+	cp $(IMAGE_APPS) $(BUILD)/pxe/
 	cp boot/boot.ipxe $@
 
 QEMU_BASE := $(QEMU) -accel tcg -machine q35 -cpu max -smp $(SMP) -m $(MEM) -display none -nodefaults -no-reboot
 
-run: all
-	@echo "Booting build/ixos.iso in QEMU ($(SMP) CPUs, $(MEM)); quit with Ctrl-A X."
-	$(QEMU_BASE) -serial mon:stdio -cdrom $(BUILD)/ixos.iso -netdev user,id=n0 -device igb,netdev=n0
+# make run: memcached on QEMU user networking (no root, no tap). Each NIC has its own slirp
+# network, whose DHCP server the guest asks (ip=dhcp mgmt_ip=dhcp); the host reaches memcached
+# on 127.0.0.1:RUN_MC_PORT and the management port on 127.0.0.1:RUN_MGMT_PORT (UDP). The demo
+# key (build/demo.key, made once, mode 600) goes on the kernel command line through a run ISO
+# of its own (build/run/, mode 600): build/ixos.iso stays free of keys. `make -s run-cmd`
+# prints the QEMU command line make run runs (tests/qemu/test_run.py starts exactly that).
+RUN_MC_PORT ?= 11211
+RUN_MGMT_PORT ?= 7070
+RUN_KEY := $(BUILD)/demo.key
+RUN_ISO := $(BUILD)/run/ixos-run.iso
+RUN_QEMU = $(QEMU_BASE) -serial mon:stdio -cdrom $(RUN_ISO) \
+	-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(RUN_MC_PORT)-:11211 -device igb,netdev=n0 \
+	-netdev user,id=m0,hostfwd=udp:127.0.0.1:$(RUN_MGMT_PORT)-:7070 \
+	-device igb,netdev=m0,addr=0x4
+
+$(RUN_KEY):
+	@mkdir -p $(dir $@)
+	@umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > $@.tmp && echo >> $@.tmp && \
+	  mv $@.tmp $@ && echo "run: made the demo management key $@ (for trying ixos out only)" >&2
+
+# The run ISO's menu: grub.cfg's first entry with the demo key added to its multiboot2 line.
+$(BUILD)/run/grub.cfg: grub.cfg $(RUN_KEY)
+	@mkdir -p $(dir $@)
+	@umask 077 && awk -v keyfile=$(RUN_KEY) 'BEGIN { getline key < keyfile } \
+	  /^\#/ { next } /^menuentry/ { n++ } n > 1 { exit } \
+	  /^[ \t]*multiboot2 / { $$0 = $$0 " mgmt_key=" key } { print }' grub.cfg > $@.tmp && \
+	  mv $@.tmp $@
+
+$(RUN_ISO): $(BUILD)/ixos.elf $(BUILD)/run/grub.cfg tools/mkiso.sh $(IMAGE_APPS)
+	@umask 077 && tools/mkiso.sh $@ $(BUILD)/run/grub.cfg $(BUILD)/ixos.elf $(IMAGE_APPS)
+
+run: all $(RUN_ISO) run-hints
+	@echo "Booting memcached on ixos in QEMU ($(SMP) CPUs, $(MEM)); quit with Ctrl-A X."
+	$(RUN_QEMU)
+
+# The two lines to try (test_run.py runs them as printed, after "  ").
+run-hints:
+	@echo "Once it prints 'dhcp: dataplane ...', try from another terminal:"
+	@printf '%s\n' "  printf 'set hello 0 0 5\\r\\nworld\\r\\nget hello\\r\\n' | nc -q1 127.0.0.1 $(RUN_MC_PORT)"
+	@echo "  build/ixmgr -k $(RUN_KEY) -t udp:127.0.0.1:$(RUN_MGMT_PORT) status"
+
+run-cmd: $(RUN_ISO)
+	@echo '$(RUN_QEMU)'
 
 # QEMU waits for the debugger (port 1234); gdb loads the symbols and connects.
 gdb: all

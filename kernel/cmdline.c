@@ -252,10 +252,12 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 		break;
 	case KEY_IP:
 	case KEY_MGMT_IP:
-		if (cmdline_ipv4(v, true, &a))
+		if (cmdline_eq(v, "dhcp"))
+			a.dhcp = true;
+		if (a.dhcp || cmdline_ipv4(v, true, &a))
 			*(k == KEY_IP ? &cfg->ip : &cfg->mgmt_ip) = a;
 		else
-			expected = "A.B.C.D or A.B.C.D/N";
+			expected = "A.B.C.D, A.B.C.D/N or dhcp";
 		break;
 	case KEY_GW:
 		if (cmdline_ipv4(v, false, &a))
@@ -453,6 +455,10 @@ void cmdline_format_ipv4(const struct ipv4_cidr *a, char *buf, unsigned size)
 {
 	uint32_t x;
 
+	if (a && a->dhcp) {
+		ksnprintf(buf, size, "dhcp");
+		return;
+	}
 	if (!a || !a->set) {
 		ksnprintf(buf, size, "unset");
 		return;

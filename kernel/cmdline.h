@@ -5,9 +5,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* An IPv4 address (host byte order) with an optional prefix length (32 when absent). */
+/*
+ * An IPv4 address (host byte order) with an optional prefix length (32 when absent), or, for
+ * ip= and mgmt_ip=, the word dhcp: then set is false and dhcp true (the address comes later
+ * from a DHCP server, net/dhcp_client.h).
+ */
 struct ipv4_cidr {
 	bool set;
+	bool dhcp;
 	uint32_t addr;
 	uint8_t prefix;
 };
@@ -35,9 +40,9 @@ enum {
 struct kconfig {
 	char image[CMDLINE_MAX_IMAGE];	/* first word when it is a path, e.g. "/boot/ixos.elf" */
 	int dp_cores;			/* dp_cores=N; -1 when absent (all CPUs but the first) */
-	struct ipv4_cidr ip;		/* ip=A.B.C.D[/N]: the dataplane address */
+	struct ipv4_cidr ip;		/* ip=A.B.C.D[/N] or ip=dhcp: the dataplane address */
 	struct ipv4_cidr gw;		/* gw=A.B.C.D: the dataplane gateway (no prefix allowed) */
-	struct ipv4_cidr mgmt_ip;	/* mgmt_ip=A.B.C.D[/N]: the management port address */
+	struct ipv4_cidr mgmt_ip;	/* mgmt_ip=A.B.C.D[/N] or dhcp: the management port's */
 	int loglevel;			/* loglevel=0..7 or err|warn|info|debug; default LOG_INFO */
 	bool selftest;			/* selftest: run the in-kernel checks before ready */
 	char testfault[CMDLINE_MAX_WORD]; /* testfault=KIND: a deliberate fault (test hook) */
@@ -65,7 +70,8 @@ typedef void (*cmdline_warn_fn)(const char *msg);
  */
 int cmdline_parse(const char *s, struct kconfig *cfg, cmdline_warn_fn warn);
 
-/* Formats an address as A.B.C.D or A.B.C.D/N (prefix shown when not 32) into buf. */
+/* Formats an address as A.B.C.D or A.B.C.D/N (prefix shown when not 32), "dhcp" or "unset"
+ * into buf. */
 void cmdline_format_ipv4(const struct ipv4_cidr *a, char *buf, unsigned size);
 
 #endif

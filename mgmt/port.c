@@ -2,7 +2,9 @@
  * The management port: a NIC of its own (an 82576 the dataplane does not use; in QEMU a
  * second -device igb), one queue, owned by the management core. It answers ARP and ping for
  * mgmt_ip= and carries the management protocol on UDP port MGMT_UDP_PORT; everything else
- * is dropped and counted. Its receive interrupt wakes the management core.
+ * is dropped and counted. Its receive interrupt wakes the management core. With mgmt_ip=dhcp
+ * the address comes from a DHCP server on this port (net/dhcp_client.h, the same client as
+ * the dataplane's), and the port answers nothing until it has one.
  */
 #include "drivers/igb/igb.h"
 #include "drivers/mbuf.h"
@@ -13,9 +15,13 @@
 #include "kernel/log.h"
 #include "kernel/pci.h"
 #include "kernel/percpu.h"
+#include "kernel/random.h"
+#include "kernel/time.h"
 #include "kernel/trap.h"
 #include "mgmt/mgmt.h"
 #include "net/dataplane.h"
+#include "net/dhcp.h"
+#include "net/dhcp_client.h"
 #include "net/dp_stats.h"
 #include "net/l2l3.h"
 
@@ -33,6 +39,8 @@ static struct l2l3_cfg mport_l3;
 static struct dp_stats mport_st; /* what l2l3_input counts */
 static unsigned mport_prefix;
 static bool mport_up;
+static bool mport_dhcp_on; /* mgmt_ip=dhcp */
+static struct dhcp_client mport_dhcp;
 
 static void mport_irq(struct trapframe *tf)
 {
@@ -52,11 +60,51 @@ static struct pci_dev *mport_find(void)
 	}
 }
 
+/* The DHCP client's ops: frames straight onto the port's queue, the address into its L3. */
+static int mport_dhcp_send(void *arg, const uint8_t *frame, size_t len)
+{
+	struct mbuf *m = mbuf_alloc(&mport_pool);
+
+	(void)arg;
+	if (!m)
+		return -1;
+	memcpy(m->data, frame, len);
+	m->len = (uint16_t)len;
+	if (mport_nic.tx_burst(&mport_nic, 0, &m, 1) != 1) {
+		mbuf_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+static void mport_dhcp_apply(void *arg, uint32_t ip, unsigned prefix, uint32_t gw)
+{
+	(void)arg;
+	(void)gw; /* replies go back to the requester's MAC: the port needs no gateway */
+	mport_l3.ip = ip;
+	mport_prefix = prefix;
+}
+
+static void mport_dhcp_log(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	klog(level, "%s", msg);
+}
+
+static uint32_t mport_dhcp_rand(void *arg)
+{
+	(void)arg;
+	return (uint32_t)random_u64();
+}
+
+static const struct dhcp_client_ops mport_dhcp_ops = {mport_dhcp_send, mport_dhcp_apply,
+							mport_dhcp_log, mport_dhcp_rand};
+
 int mgmt_port_init(const struct kconfig *cfg)
 {
 	uint8_t reta[NIC_RETA_SIZE] = {0};
 
-	if (!cfg->mgmt_ip.set) {
+	if (!cfg->mgmt_ip.set && !cfg->mgmt_ip.dhcp) {
 		log_info("mgmt: no mgmt_ip=: management over UDP is off (COM2 only)");
 		return -1;
 	}
@@ -85,8 +133,8 @@ int mgmt_port_init(const struct kconfig *cfg)
 	mport_nic.ops->start(&mport_nic);
 	mport_nic.ops->rx_irq(&mport_nic, 0, true);
 	memcpy(mport_l3.mac, mport_nic.mac, 6);
-	mport_l3.ip = cfg->mgmt_ip.addr;
-	mport_prefix = cfg->mgmt_ip.prefix;
+	mport_l3.ip = cfg->mgmt_ip.set ? cfg->mgmt_ip.addr : 0;
+	mport_prefix = cfg->mgmt_ip.set ? cfg->mgmt_ip.prefix : 0;
 	mport_up = true;
 
 	struct nic_link link;
@@ -98,6 +146,12 @@ int mgmt_port_init(const struct kconfig *cfg)
 		 mport_nic.mac[0], mport_nic.mac[1], mport_nic.mac[2], mport_nic.mac[3],
 		 mport_nic.mac[4], mport_nic.mac[5], d->bus, d->dev, d->fn,
 		 link.up ? "up" : "down", ip, MGMT_UDP_PORT);
+	if (cfg->mgmt_ip.dhcp) {
+		mport_dhcp = (struct dhcp_client){.name = "mgmt", .ops = &mport_dhcp_ops};
+		memcpy(mport_dhcp.mac, mport_nic.mac, 6);
+		mport_dhcp_on = true;
+		dhcp_client_start(&mport_dhcp, time_uptime_us());
+	}
 	return 0;
 }
 
@@ -184,6 +238,11 @@ void mgmt_port_poll(void)
 	while ((n = mport_nic.rx_burst(&mport_nic, 0, bufs, 32))) {
 		for (unsigned i = 0; i < n; i++) {
 			struct mbuf *m = bufs[i];
+			if (mport_dhcp_on && dhcp_is_client_frame(m->data, m->len)) {
+				dhcp_client_input(&mport_dhcp, m->data, m->len, time_uptime_us());
+				mbuf_free(m);
+				continue;
+			}
 			if (mport_udp(m)) {
 				mbuf_free(m);
 				continue;
@@ -199,6 +258,8 @@ void mgmt_port_poll(void)
 			mbuf_free(m);
 		}
 	}
+	if (mport_dhcp_on)
+		dhcp_client_tick(&mport_dhcp, time_uptime_us());
 }
 
 bool mgmt_port_info(const char **name, uint8_t mac[6], bool *up, unsigned *speed_mbps,

@@ -24,6 +24,7 @@
 #include "mgmt/mgmt.h"
 #include "user/libix/ix_abi.h"
 #include "net/dp_core.h" /* and net/dp_ring.h, whose second half has no guard */
+#include "net/dp_dhcp.h"
 #include "net/dp_stats.h"
 #include "net/l2l3.h"
 #include "net/stack/stack.h"
@@ -113,7 +114,8 @@ static bool dp_inbox_empty(struct dp_core *dc)
 		    !dp_pring_empty(&dc->returned[q]))
 			return false;
 	return !dp_move_pending(dc) && !dp_addr_pending(dc) &&
-	       dc->imports_seen == dc->imports_posted;
+	       dc->imports_seen == dc->imports_posted &&
+	       !(dc->queue == 0 && dp_dhcp_tx_pending());
 }
 
 void dataplane_rx_buf_done(struct mbuf *m)
@@ -173,6 +175,10 @@ static void dp_process(struct dp_core *dc, struct mbuf **bufs, unsigned n)
 		struct mbuf *m = bufs[i];
 		dc->st.rx_packets++;
 		dc->st.rx_bytes += m->len;
+		if (dp_dhcp_on && dc->mode != DP_MODE_REFLECT && dp_dhcp_rx(dc, m)) {
+			mbuf_free(m); /* ip=dhcp: a reply for the client, copied to it */
+			continue;
+		}
 		if (dc->mode == DP_MODE_STACK) {
 			int owner = dp_ncores > 1 ? dp_flow_owner(m) : -1;
 			if (!dc->stack_up) {
@@ -367,6 +373,8 @@ void dataplane_run_here(void)
 		dc->st.rx_pool_min = dc->pool.min_avail;
 		if (dp_addr_pending(dc))
 			dp_apply_addr(dc);
+		if (dc->queue == 0 && dp_dhcp_tx_pending())
+			dp_dhcp_tx_drain(dc); /* ip=dhcp: what the client sends */
 		if (dc->stack_up) {
 			if (dp_move_pending(dc))
 				dp_move_serve(dc);
@@ -538,6 +546,7 @@ int dataplane_init(const struct kconfig *cfg)
 		if (cpus[q] != 0 && smp_call_on(cpus[q], dp_core_entry, NULL))
 			log_err("dataplane: cpu%u did not take its queue", cpus[q]);
 	}
+	dp_dhcp_init(cfg, dp_nic.mac);
 	return 0;
 }
 
@@ -648,6 +657,7 @@ void dataplane_print_stats(void)
 		}
 		end_line(line, n);
 	}
+	dp_dhcp_print_stats();
 	if (!dp_nic.ops)
 		return;
 	struct nic_stats ns;
@@ -664,6 +674,7 @@ void dataplane_mgmt_tick(void)
 	apps_tick();
 	mgmt_poll();
 	dp_move_tick(); /* the NIC follows moves; the migrate_test hook */
+	dp_dhcp_tick(); /* ip=dhcp */
 	if (!dp_stats_interval || time_uptime_us() < dp_next_stats_us)
 		return;
 	dp_next_stats_us += dp_stats_interval * 1000000ULL;

@@ -1,7 +1,8 @@
 /*
  * Internal to the dataplane (net/dataplane.c: the loop and set-up; net/dp_move.c: flow-group
  * moves and address changes): a core's state and the tables the two files share. Nothing
- * outside net/dataplane.c and net/dp_move.c includes this; they export net/dataplane.h.
+ * outside net/dataplane.c, net/dp_move.c and net/dp_dhcp.c (ip=dhcp) includes this; they
+ * export net/dataplane.h.
  */
 #ifndef IXOS_NET_DP_CORE_H
 #define IXOS_NET_DP_CORE_H

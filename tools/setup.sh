@@ -25,6 +25,10 @@ NEEDS=(
   "/usr/bin/python3:python3"
   "dpkg-source:dpkg-dev"
   "memccapable:libmemcached-tools"
+  "nc:netcat-openbsd"
+  "/usr/sbin/dnsmasq:dnsmasq-base"
+  "/usr/lib/python3/dist-packages/pymemcache/__init__.py:python3-pymemcache"
+  "prove:perl"
   "clang:clang"
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )

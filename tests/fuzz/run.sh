@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target (tests/fuzz/fuzz_NAME.c: mgmtproto, the management protocol
-# parser; elf, the ELF checker), or the ones named as arguments, each for a bounded time on a
-# copy of its seed corpus in tests/fuzz/corpus/NAME (the repository's corpus never grows during
-# a test run). Prints "fuzz NAME: 1 passed, 0 failed" per target, or "0 passed, 1 failed" and
+# parser; elf, the ELF checker; dhcp, the DHCP parser and client), or the ones named as
+# arguments, each for a bounded time on a copy of its seed corpus in tests/fuzz/corpus/NAME
+# (the repository's corpus never grows during a test run). Prints "fuzz NAME: 1 passed, 0 failed" per target, or "0 passed, 1 failed" and
 # the input that crashed; exits 1 if any failed. FUZZ_TIME overrides the 15 seconds per target.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -27,6 +27,7 @@ sources() {
 			$B/src/mac/hmac.c $B/src/codec/dec32be.c $B/src/codec/enc32be.c
 		;;
 	elf) echo kernel/elf.c ;;
+	dhcp) echo net/dhcp.c net/dhcp_client.c kernel/lib/printf.c ;;
 	*) return 1 ;;
 	esac
 }

@@ -260,7 +260,7 @@ static void test_ip_malformed(void **state)
 		assert_false(cfg.ip.set);
 		snprintf(
 		    want, sizeof(want),
-		    "bad value '%s' for 'ip' (expected A.B.C.D or A.B.C.D/N); using the default",
+		    "bad value '%s' for 'ip' (expected A.B.C.D, A.B.C.D/N or dhcp); using the default",
 		    bad[i]);
 		assert_string_equal(warnings[0], want);
 
@@ -495,6 +495,37 @@ static void test_round_trip(void **state)
 	assert_memory_equal(&cfg.mgmt_ip, &again.mgmt_ip, sizeof(cfg.mgmt_ip));
 }
 
+/* ip=dhcp and mgmt_ip=dhcp: no address yet (set false), dhcp true; gw takes no "dhcp". */
+static void test_ip_dhcp(void **state)
+{
+	struct kconfig cfg;
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(parse("ip=dhcp mgmt_ip=dhcp", &cfg), 0);
+	assert_true(cfg.ip.dhcp);
+	assert_false(cfg.ip.set);
+	assert_true(cfg.mgmt_ip.dhcp);
+	assert_false(cfg.mgmt_ip.set);
+	cmdline_format_ipv4(&cfg.ip, buf, sizeof(buf));
+	assert_string_equal(buf, "dhcp");
+	/* The last one wins either way. */
+	assert_int_equal(parse("ip=dhcp ip=10.0.0.2/24", &cfg), 1);
+	assert_false(cfg.ip.dhcp);
+	assert_true(cfg.ip.set);
+	assert_int_equal(parse("ip=10.0.0.2/24 ip=dhcp", &cfg), 1);
+	assert_true(cfg.ip.dhcp);
+	assert_false(cfg.ip.set);
+	/* Only the lower-case word, and not for gw=. */
+	assert_int_equal(parse("ip=DHCP", &cfg), 1);
+	assert_false(cfg.ip.dhcp);
+	assert_int_equal(parse("ip=dhcpx", &cfg), 1);
+	assert_false(cfg.ip.dhcp);
+	assert_int_equal(parse("gw=dhcp", &cfg), 1);
+	assert_false(cfg.gw.set);
+	assert_false(cfg.gw.dhcp);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, reset)
 
 int main(void)
@@ -510,6 +541,7 @@ int main(void)
 	    T(test_key_without_value),
 	    T(test_ip_good),
 	    T(test_ip_malformed),
+	    T(test_ip_dhcp),
 	    T(test_gw_takes_no_prefix),
 	    T(test_loglevel),
 	    T(test_selftest_values),

@@ -29,3 +29,5 @@ UNIT_TESTS += elf
 unit_elf_SRCS := kernel/elf.c
 UNIT_TESTS += random
 unit_random_SRCS := kernel/random.c
+UNIT_TESTS += dhcp
+unit_dhcp_SRCS := net/dhcp.c net/dhcp_client.c kernel/lib/printf.c
