@@ -7,9 +7,13 @@ next to the others, pipelined gets, an expiry, memcached's own statistics, and l
 memccapable (all of its ASCII and binary tests). Every test runs on igb and ixgbe."""
 import json
 import os
+import subprocess
+import threading
+import time
 
 from qemu import BUILD, Machine, NetNS, TestFailure, direct_args
 from test_net import boot, per_nic_into, stats_until, total
+from test_tcp import stats_now
 
 TESTS = []
 # As test_tcp: apps get 200 ms before the time budget stops them (TCG can deschedule a vCPU).
@@ -131,6 +135,13 @@ try:
         k = b"spread:%03d" % i
         if p.get(k) != {k: keys[k]}:
             raise ValueError("connection %d not served next to a stalled reader" % i)
+    # memcached stopped producing for it (EAGAIN on its own write path) but lost nothing:
+    # once it reads, all 20 values come, whole and in order.
+    for i in range(20):
+        l = stall.line()
+        if l != b"VALUE big 5 %d" % len(big) or stall.exact(len(big) + 2) != big + b"\r\n" \
+                or stall.line() != b"END":
+            raise ValueError("the stalled reader's value %d came back wrong: %r" % (i, l[:80]))
     c.send(b"set huge 0 0 %d\r\n%s\r\n" % (2 << 20, b"x" * (2 << 20)))
     r = c.line()
     if not r.startswith(b"SERVER_ERROR object too large"):
@@ -244,3 +255,350 @@ def memcached_memccapable(tmp, nic):
                 raise TestFailure("memccapable %s: %d passed, failed: %s"
                                   % (mode, len(passed), failed))
         m.absent(r"FATAL|error: ")
+
+
+# A mixed get/set load, run in the namespace while flow groups move: `conns` connections,
+# one thread each, each with its own 8 keys. Every reply is checked as it comes: a SET must
+# say STORED, a GET must return the value that connection last stored for that key (or a miss
+# before its first set). A lost reply stalls that connection (its timeout fails the run), a
+# duplicated or reordered one is the wrong reply to the next request. Values (16 B to 24 KiB)
+# carry the connection, key and a sequence number, so no two are alike. It runs until the
+# file argv[5] exists (or argv[4] seconds), then reads every key back through fresh
+# connections: every acknowledged SET is there with its value. One JSON line.
+MIXED = r"""
+import json, os, random, socket, sys, threading, time
+host, port, conns, limit, stop = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
+    float(sys.argv[4]), sys.argv[5]
+out = {"ok": False, "ops": 0, "sets": 0, "gets": 0, "errors": []}
+lock = threading.Lock()
+last = {}
+
+def recv_line(s, buf):
+    while b"\r\n" not in buf[0]:
+        d = s.recv(65536)
+        if not d:
+            raise EOFError("connection closed by memcached")
+        buf[0] += d
+    l, buf[0] = buf[0].split(b"\r\n", 1)
+    return l
+
+def recv_exact(s, buf, n):
+    while len(buf[0]) < n:
+        d = s.recv(65536)
+        if not d:
+            raise EOFError("connection closed by memcached")
+        buf[0] += d
+    r, buf[0] = buf[0][:n], buf[0][n:]
+    return r
+
+def get(s, buf, k):
+    s.sendall(b"get %s\r\n" % k)
+    l = recv_line(s, buf)
+    if l == b"END":
+        return None
+    f = l.split()
+    if len(f) != 4 or f[0] != b"VALUE" or f[1] != k:
+        raise ValueError("get %r: %r" % (k, l))
+    v = recv_exact(s, buf, int(f[3]))
+    if recv_exact(s, buf, 2) != b"\r\n" or recv_line(s, buf) != b"END":
+        raise ValueError("get %r: no CRLF END after the value" % k)
+    return v
+
+def worker(i):
+    rnd = random.Random(i)
+    mine = {}
+    try:
+        s = socket.create_connection((host, port), timeout=30)
+        buf = [b""]
+        n = 0
+        while not os.path.exists(stop) and time.time() < t_end:
+            k = b"mv:%02d:%d" % (i, rnd.randrange(8))
+            if rnd.random() < 0.5:
+                n += 1
+                size = rnd.choice((16, 100, 1000, 6000, 24000))
+                head = b"%d.%s.%d." % (i, k, n)
+                v = (head * (size // len(head) + 1))[:size]
+                s.sendall(b"set %s 0 0 %d\r\n%s\r\n" % (k, len(v), v))
+                r = recv_line(s, buf)
+                if r != b"STORED":
+                    raise ValueError("set %r: %r" % (k, r))
+                mine[k] = v
+                with lock:
+                    out["sets"] += 1
+            else:
+                v = get(s, buf, k)
+                if v != mine.get(k):
+                    raise ValueError("get %r on connection %d: %r..., want %r..." % (
+                        k, i, (v or b"")[:40], (mine.get(k) or b"")[:40]))
+                with lock:
+                    out["gets"] += 1
+        s.sendall(b"quit\r\n")
+        s.close()
+    except Exception as e:
+        with lock:
+            out["errors"].append("connection %d: %s: %s" % (i, type(e).__name__, e))
+    with lock:
+        last.update(mine)
+
+t_end = time.time() + limit
+threads = [threading.Thread(target=worker, args=(i,)) for i in range(conns)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+try:
+    s = socket.create_connection((host, port), timeout=30)
+    buf = [b""]
+    for k, v in sorted(last.items()):
+        got = get(s, buf, k)
+        if got != v:
+            out["errors"].append("acknowledged set of %r not read back: %r..." % (
+                k, (got or b"")[:40]))
+    s.close()
+except Exception as e:
+    out["errors"].append("read-back: %s: %s" % (type(e).__name__, e))
+out["ops"] = out["sets"] + out["gets"]
+out["ok"] = not out["errors"] and out["sets"] > 0
+print(json.dumps(out))
+"""
+
+
+def mixed_load(ns, conns, seconds, stop):
+    r = ns.sh("/usr/bin/python3", "-c", MIXED, NetNS.GUEST_IP, str(PORT), str(conns),
+              str(seconds), stop, check=False, timeout=seconds + 120)
+    try:
+        result = json.loads(r.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        result = None
+    if r.returncode != 0 or not result or not result.get("ok"):
+        raise TestFailure("mixed load failed (exit %d): %s\nstderr: %s"
+                          % (r.returncode, r.stdout.strip()[-3000:], r.stderr.strip()[-2000:]))
+    return result
+
+
+def moves_settled(m, before):
+    """Every connection that left a core arrived at another; none lost or reset."""
+    def settled(cores, _):
+        if total(cores, "conns_lost"):
+            raise TestFailure("%d connections lost in moves" % total(cores, "conns_lost"))
+        exported, imported = total(cores, "conns_exported"), total(cores, "conns_imported")
+        if exported == 0:
+            raise TestFailure("no connection moved: %s" % cores)
+        if exported != imported:
+            return "%d connections left a core, %d arrived at one" % (exported, imported)
+        return None
+
+    cores, _ = stats_until(m, m.mark(), settled)
+    resets = total(cores, "tcp_rst_nopcb") - total(before, "tcp_rst_nopcb")
+    if resets:
+        raise TestFailure("%d segments reached a core without their connection" % resets)
+    return total(cores, "conns_exported")
+
+
+@per_nic
+def memcached_connections_follow_flow_group_moves(tmp, nic):
+    """32 connections of mixed gets and sets while migrate_test=5 moves 16 flow groups every
+    5 ms: each connection moves many times, often between a request and its reply."""
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST + " migrate_test=5", MEMCACHED_APP),
+                                       smp=4, mem="512M", netns=ns) as m:
+        up(m)
+        before, _ = stats_now(m)
+        res = mixed_load(ns, 32, 25, os.path.join(tmp, "stop"))
+        moved = moves_settled(m, before)
+        print("mixed load: %d sets, %d gets; %d connection moves" % (res["sets"], res["gets"],
+                                                                     moved))
+        m.absent(r"FATAL|error: |memcached cpu\d\] (Failed|Can't|Catastrophic)")
+
+
+MGMT_KEY = "5b2e9d41c07a8f36e1d4b90a7c3f5e2819d6a0b4c8e7f1a3d5b9c2e4f6a8b0d1"
+
+
+def ixmgr(ns, *args):
+    env = dict(os.environ, IXMGR_KEY=MGMT_KEY)
+    cmd = ["ip", "netns", "exec", ns.name, os.path.join(BUILD, "ixmgr"), "-t",
+           "udp:%s" % NetNS.MGMT_GUEST_IP, "--json"] + [str(a) for a in args]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    if r.returncode != 0:
+        raise TestFailure("ixmgr %s: exit %d\n%s%s" % (" ".join(map(str, args)), r.returncode,
+                                                      r.stdout[-2000:], r.stderr[-2000:]))
+    return json.loads(r.stdout)
+
+
+def core_groups(ns):
+    return {c["id"]: c.get("flow_groups", 0) for c in ixmgr(ns, "core", "show")["core"]}
+
+
+@per_nic
+def memcached_core_set_3_1_3_under_load(tmp, nic):
+    """`ixmgr core set 3 -> 1 -> 3` during the mixed load: every connection is moved to core 1
+    and back (their memcached conns with them), and every reply is still right."""
+    cmdline = GUEST + " mgmt_ip=198.19.0.2/24 mgmt_key=" + MGMT_KEY
+    stop = os.path.join(tmp, "stop")
+    with NetNS(nic=nic, mgmt=True) as ns, Machine(direct_args(cmdline, MEMCACHED_APP), smp=4,
+                                                  mem="512M", netns=ns) as m:
+        up(m)
+        before, _ = stats_now(m)
+        result = {}
+
+        def load():
+            try:
+                result["r"] = mixed_load(ns, 32, 180, stop)
+            except TestFailure as e:
+                result["e"] = e
+
+        t = threading.Thread(target=load)
+        t.start()
+        try:
+            time.sleep(5)
+            for n, want in ((1, {1: 128}), (3, None)):
+                ixmgr(ns, "core", "set", n)
+                groups = core_groups(ns)
+                if want and {k: v for k, v in groups.items() if v} != want:
+                    raise TestFailure("after core set %d the flow groups are %s" % (n, groups))
+                time.sleep(8)  # the load goes on through these cores
+        finally:
+            open(stop, "w").close()
+            t.join(timeout=300)
+        if "e" in result:
+            raise result["e"]
+        moved = moves_settled(m, before)
+        res = result["r"]
+        print("mixed load: %d sets, %d gets; %d connection moves" % (res["sets"], res["gets"],
+                                                                     moved))
+        m.absent(r"FATAL|error: |memcached cpu\d\] (Failed|Can't|Catastrophic)")
+
+
+# A few commands over one connection each, in the namespace: argv[3] is a JSON list of
+# [connection index, request, expected reply prefix or null]; prints the replies as JSON.
+STEPS = r"""
+import json, socket, sys, time
+host, port, steps = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+conns, out = {}, []
+for i, req, want in steps:
+    if i not in conns:
+        conns[i] = socket.create_connection((host, port), timeout=20)
+    s = conns[i]
+    s.sendall(req.encode())
+    buf = b""
+    while not (buf.endswith(b"END\r\n") or buf.endswith(b"STORED\r\n") or
+               buf.endswith(b"ERROR\r\n") or buf.startswith(b"VERSION") and buf.endswith(b"\r\n")):
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    out.append(buf.decode(errors="replace"))
+    if want is not None and not buf.decode(errors="replace").startswith(want):
+        print(json.dumps({"ok": False, "step": [i, req], "got": out[-1]}))
+        sys.exit(0)
+print(json.dumps({"ok": True, "replies": out}))
+"""
+
+
+def steps(ns, seq, timeout=60):
+    r = ns.sh("/usr/bin/python3", "-c", STEPS, NetNS.GUEST_IP, str(PORT), json.dumps(seq),
+              check=False, timeout=timeout)
+    try:
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        res = None
+    if not res or not res["ok"]:
+        raise TestFailure("memcached steps failed: %s %s" % (r.stdout[-2000:], r.stderr[-2000:]))
+    return res["replies"]
+
+
+@per_nic
+def memcached_fault_is_reported_and_app_restart_empties_the_cache(tmp, nic):
+    """The module's test hook makes memcached fault on its third connection: the kernel stops
+    every thread of it and reports it; `ixmgr app restart` brings memcached back, serving,
+    with an empty cache."""
+    cmdline = GUEST + " mgmt_ip=198.19.0.2/24 mgmt_key=" + MGMT_KEY
+    app = [(MEMCACHED_APP[0][0], MEMCACHED_APP[0][1] + " --ixos-fault-after-conns=3")]
+    with NetNS(nic=nic, mgmt=True) as ns, Machine(direct_args(cmdline, app), smp=4,
+                                                  mem="512M", netns=ns) as m:
+        threads = up(m)
+        steps(ns, [[0, "set before 0 0 3\r\nold\r\n", "STORED"],
+                   [1, "get before\r\n", "VALUE before 0 3"]])
+        ns.sh("/usr/bin/python3", "-c", "import socket; socket.create_connection(('%s', %d), "
+              "timeout=5)" % (NetNS.GUEST_IP, PORT), check=False)
+        m.expect(r"error: app memcached: #PF page fault .* app stopped")
+        for _ in range(threads):  # every core let go of it (its connections reset there)
+            m.expect(r"dataplane: cpu\d: RX ring reset")
+        state = ixmgr(ns, "app", "list")["app"]
+        state = state[0] if isinstance(state, list) else state
+        if state.get("state") != "faulted":
+            raise TestFailure("app list after the fault: %s" % state)
+        ixmgr(ns, "app", "restart")
+        up_again = m.expect(r"app memcached: started, (\d+) threads?")
+        for _ in range(int(up_again.group(1))):
+            m.expect(r"app memcached: listening on TCP port %d on cpu \d+" % PORT)
+        r = steps(ns, [[0, "get before\r\n", "END"],
+                       [0, "set after 0 0 3\r\nnew\r\n", "STORED"],
+                       [1, "get after before\r\n", "VALUE after 0 3\r\nnew\r\nEND"]])
+        print("after the restart: %r" % r)
+
+
+@per_nic
+def memcached_evicts_within_its_memory_limit(tmp, nic):
+    """-m 16 and 40 MB of values: memcached evicts (stats evictions > 0) and every GET returns
+    the value stored for that key or a miss, never another one."""
+    app = [(MEMCACHED_APP[0][0], "-m 16 -p %d" % PORT)]
+    with NetNS(nic=nic) as ns, Machine(direct_args(GUEST, app), smp=4, mem="512M",
+                                       netns=ns) as m:
+        up(m)
+        code = r"""
+import json, socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+f = s.makefile("rb")
+def val(i):
+    head = b"value %d " % i
+    return (head * (40000 // len(head) + 1))[:40000]
+for i in range(1000):
+    s.sendall(b"set ev:%d 0 0 40000\r\n%s\r\n" % (i, val(i)))
+    r = f.readline()
+    if r != b"STORED\r\n":
+        print(json.dumps({"ok": False, "why": "set %d: %r" % (i, r)})); sys.exit(0)
+hits = 0
+for i in range(1000):
+    s.sendall(b"get ev:%d\r\n" % i)
+    l = f.readline()
+    if l == b"END\r\n":
+        continue
+    if l != b"VALUE ev:%d 0 40000\r\n" % i or f.read(40002) != val(i) + b"\r\n" \
+            or f.readline() != b"END\r\n":
+        print(json.dumps({"ok": False, "why": "get %d: %r" % (i, l)})); sys.exit(0)
+    hits += 1
+s.sendall(b"stats\r\n")
+st = {}
+while True:
+    l = f.readline().split()
+    if l == [b"END"]:
+        break
+    st[l[1].decode()] = l[2].decode()
+print(json.dumps({"ok": True, "hits": hits, "evictions": int(st["evictions"]),
+                  "limit_maxbytes": int(st["limit_maxbytes"])}))
+"""
+        r = ns.sh("/usr/bin/python3", "-c", code, NetNS.GUEST_IP, str(PORT), timeout=300)
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+        if not res["ok"]:
+            raise TestFailure("eviction run: %s" % res["why"])
+        if res["evictions"] == 0 or not 0 < res["hits"] < 1000:
+            raise TestFailure("40 MB into -m 16: %s" % res)
+        if res["limit_maxbytes"] != 16 << 20:
+            raise TestFailure("stats limit_maxbytes %d, not -m 16" % res["limit_maxbytes"])
+        print("40 MB into -m 16: %s" % res)
+        m.absent(r"FATAL|error: ")
+
+
+def memcached_memory_over_the_grant_fails_at_start(tmp):
+    """-m 4096 on a 512 MiB guest: memcached says so at start and exits (71), instead of
+    failing once the cache fills."""
+    app = [(MEMCACHED_APP[0][0], "-m 4096 -p %d" % PORT)]
+    with NetNS(nic="igb") as ns, Machine(direct_args(GUEST, app), smp=2, mem="512M",
+                                         netns=ns) as m:
+        boot(m)
+        m.expect(r"memcached: -m 4096 needs \d+ MiB of memory in all .* start it with a "
+                 r"smaller -m")
+        m.expect(r"app memcached: exited with status 71")
+
+
+TESTS.append(memcached_memory_over_the_grant_fails_at_start)

@@ -68,9 +68,22 @@ struct ixev_handlers {
 	/* The connection is gone (status -IX_ECONNRESET, -IX_ECONNABORTED, ...). Received bytes
 	 * are released; `release` follows. */
 	void (*dead)(struct ixev_conn *c, int status);
-	/* The library is done with c (after ixev_close or `dead`, once the events of the
-	 * current batch are handled): the app may free it now, not before. */
+	/* The library is done with c (after ixev_close or `dead`, once its close has run):
+	 * the app may free it now, not before. */
 	void (*release)(struct ixev_conn *c);
+	/*
+	 * Moves (a flow group, with its connections, goes to another core: `ixmgr core set`).
+	 * A connection's events then come to the new core's thread, and its calls must be made
+	 * there. ixev hands c over between the two threads: `moving` runs on the thread that
+	 * served c until now, between batches (none of c's callbacks is running there); from
+	 * its return on, that thread must not call ixev_* on c. Calls it made before that are
+	 * carried over (queued sends, released bytes, a close). Then `moved` runs on the new
+	 * thread, before c's events that arrived meanwhile, which follow in order; from then
+	 * on c's callbacks run, and ixev_* calls on c are made, on that thread. Either may be
+	 * NULL (an app whose state is not tied to a thread). A closed c is moved silently.
+	 */
+	void (*moving)(struct ixev_conn *c);
+	void (*moved)(struct ixev_conn *c);
 };
 
 #define IXEV_SENDQ 256/* sends a connection may have queued and not yet accepted */
@@ -82,7 +95,16 @@ struct ixev_conn {
 	unsigned sq_head, sq_len;  /* queued sends the kernel has not accepted yet */
 	struct ix_iov sq[IXEV_SENDQ];
 	struct ixev_conn *released; /* the library's list of conns to release */
-	void *user;		   /* free for the app */
+	unsigned home;		    /* the thread serving c */
+	/* A move in progress (user/libix/ixev.c): xlock guards these, any thread uses them. */
+	volatile int xlock;
+	unsigned xstate, xdest;	    /* moving; the thread of c's newest core */
+	uint64_t xhandle;	    /* c's handle there */
+	uint64_t rx_owed;	    /* released bytes the new core is still to be told */
+	struct ix_event *xev;	    /* events that arrived while moving, in order */
+	unsigned xev_n, xev_cap;
+	struct ixev_conn *xnext;    /* on a thread's hand-over list */
+	void *user;		    /* free for the app */
 };
 
 /*
@@ -101,7 +123,8 @@ size_t ixev_send_pending(const struct ixev_conn *c);
 /* The app is done with the oldest `bytes` received bytes of c: they go back, the window opens. */
 void ixev_recv_done(struct ixev_conn *c, size_t bytes);
 
-/* Closes c (queued sends still go out; the FIN follows). `release` follows. */
+/* Closes c (queued sends still go out; the FIN follows). `release` follows, once the kernel
+ * has run the close (on c's new core if c was moving). */
 void ixev_close(struct ixev_conn *c);
 
 /* Opens a connection from this thread's core (the kernel picks a source port whose replies

@@ -2,8 +2,29 @@
  * The libix event loop (user/libix/ix.h): per-thread batches of calls, events turned into
  * callbacks, a send queue per connection that feeds sendv as the window allows, timers.
  * Everything here is per thread except the handlers, which thread 0 sets before it lets the
- * other threads start.
+ * other threads start, and the hand-over of a connection whose flow group moved.
+ *
+ * Moves. The kernel moves a connection between two batches of its old core's thread: that
+ * thread is parked in ix_run, its calls of the batch already run. The new core then reports
+ * IX_EV_MOVED (new handle) and the connection's further events to its own thread; calls the
+ * old thread makes with the old handle fail with -IX_EBADF. The hand-over, without locks on
+ * the fast path:
+ *   1. the new thread, on MOVED, marks c moving (XS_MOVING, under c->xlock), notes itself and
+ *      the handle, and puts c on the old thread's `leave` list; c's later events are kept on
+ *      c (xev), not handled;
+ *   2. the old thread (c->home), between batches: takes c's calls out of its unsent batch (a
+ *      sendv is offered again from the send queue, released bytes are owed, a close is owed),
+ *      calls `moving`, and puts c on the newest core's `adopt` list; calls that already
+ *      failed with EBADF were turned into the same debts (CF_GONE);
+ *   3. the new thread, between batches: takes the new handle, pays the debts, calls `moved`,
+ *      handles the kept events in order, and sends the queue. If c moved on meanwhile, the
+ *      thread that adopts is the newest core's; an older one passes c on.
+ * While any connection is open, every thread wakes at least every IXEV_MOVE_POLL_US to look
+ * at its lists (an app cannot wake another core's thread): a hand-over takes about that
+ * long on busy cores, and up to the kernel's tick (10 ms) on idle, halted ones.
  */
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include "user/apps/sys.h"
 #include "user/libix/ix.h"
@@ -11,8 +32,15 @@
 #define IXEV_THREADS_MAX 64
 #define IXEV_TIMERS 16
 
-#define CF_SENDING 1u /* a sendv is in the batch, its result not back yet */
-#define CF_CLOSED 2u  /* the app closed it, or it is dead */
+#define CF_SENDING 1u	 /* a sendv is in the batch, its result not back yet */
+#define CF_CLOSED 2u	 /* the app closed it, or it is dead */
+#define CF_GONE 4u	 /* its handle failed with EBADF: it moved, MOVED comes elsewhere */
+#define CF_OWE_CLOSE 8u	 /* closed while moving: the new core closes it */
+#define CF_CLOSE_RAN 16u /* its close ran: it may be released */
+
+#define XS_MOVING 1u /* a MOVED came and the new thread has not adopted c yet */
+
+#define IXEV_MOVE_POLL_US 1000
 
 struct ixev_timer {
 	uint64_t due_ns;
@@ -24,7 +52,10 @@ struct ixev_thread {
 	unsigned ncalls;
 	struct ixev_conn *owner[IX_BATCH_MAX]; /* the connection each queued call is for */
 	struct ixev_timer timers[IXEV_TIMERS];
-	struct ixev_conn *released; /* closed or dead: `release` after this batch */
+	struct ixev_conn *released; /* closed or dead: `release` once the close ran */
+	volatile int xlock;	    /* for the two lists below, which other threads fill */
+	struct ixev_conn *leave;    /* moved away: to hand over */
+	struct ixev_conn *adopt;    /* moved here: handed over, to take */
 };
 
 static struct ixev_thread ixev_threads[IXEV_THREADS_MAX];
@@ -32,6 +63,30 @@ static const struct ixev_handlers *ixev_h;
 static uint16_t ixev_port;
 static volatile int ixev_started;
 static unsigned ixev_nthreads;
+static unsigned ixev_nconns; /* open in all threads (atomic): while any, threads poll */
+
+static void ixev_lock(volatile int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+}
+
+static void ixev_unlock(volatile int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+/* Puts c on one of thread tid's hand-over lists (which: the offset of leave or adopt). */
+static void ixev_push(unsigned tid, size_t list, struct ixev_conn *c)
+{
+	struct ixev_thread *t = &ixev_threads[tid % IXEV_THREADS_MAX];
+	struct ixev_conn **head = (struct ixev_conn **)((char *)t + list);
+
+	ixev_lock(&t->xlock);
+	c->xnext = *head;
+	*head = c;
+	ixev_unlock(&t->xlock);
+}
 
 long ix_run(unsigned ncalls, unsigned flags, uint64_t timeout_us)
 {
@@ -103,8 +158,9 @@ static struct ix_call *ixev_call(struct ixev_conn *c, uint16_t op)
 /* Offers the kernel the queued sends of c (one sendv at a time). */
 static void ixev_pump(struct ixev_conn *c)
 {
-	if (c->flags & (CF_SENDING | CF_CLOSED) || !c->sq_len)
-		return;
+	if (c->flags & (CF_SENDING | CF_CLOSED | CF_GONE) || !c->sq_len ||
+	    (__atomic_load_n(&c->xstate, __ATOMIC_ACQUIRE) & XS_MOVING))
+		return; /* a moving connection sends from its new core */
 	struct ix_call *call = ixev_call(c, IX_OP_SENDV);
 	for (unsigned i = 0; i < c->sq_len && i < IX_IOV_MAX; i++)
 		call->iov[call->niov++] = c->sq[(c->sq_head + i) % IXEV_SENDQ];
@@ -134,22 +190,40 @@ static void ixev_results(struct ixev_thread *t, struct ix_shared *sh, unsigned n
 		struct ixev_conn *c;
 		int64_t result;
 		uint64_t offered;
+		uint16_t op;
 	} r[IX_BATCH_MAX];
 	unsigned nr = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct ix_call *call = &sh->calls[i];
-		if (!t->owner[i] || call->op != IX_OP_SENDV)
+		if (!t->owner[i])
 			continue;
-		uint64_t offered = 0;
-		for (unsigned v = 0; v < call->niov && v < IX_IOV_MAX; v++)
-			offered += call->iov[v].len;
+		uint64_t offered = call->bytes;
+		if (call->op == IX_OP_SENDV)
+			for (unsigned v = offered = 0; v < call->niov && v < IX_IOV_MAX; v++)
+				offered += call->iov[v].len;
 		r[nr].c = t->owner[i];
+		r[nr].op = call->op;
 		r[nr].result = call->result;
 		r[nr++].offered = offered;
 	}
 	for (unsigned i = 0; i < nr; i++) {
 		struct ixev_conn *c = r[i].c;
+		/* EBADF: c moved away before the call ran; what it did becomes a debt. */
+		bool gone = r[i].result == -IX_EBADF;
+		if (gone)
+			c->flags |= CF_GONE;
+		if (r[i].op == IX_OP_CLOSE) {
+			c->flags |= gone ? CF_OWE_CLOSE : CF_CLOSE_RAN;
+			continue;
+		}
+		if (r[i].op == IX_OP_RECV_DONE) {
+			if (gone)
+				c->rx_owed += r[i].offered;
+			continue;
+		}
+		if (r[i].op != IX_OP_SENDV)
+			continue;
 		c->flags &= ~CF_SENDING;
 		if (r[i].result > 0 && !(c->flags & CF_CLOSED)) {
 			ixev_sent_accepted(c, (uint64_t)r[i].result);
@@ -188,19 +262,22 @@ void ixev_recv_done(struct ixev_conn *c, size_t bytes)
 {
 	if (c->flags & CF_CLOSED || !bytes)
 		return;
-	ixev_call(c, IX_OP_RECV_DONE)->bytes = bytes;
+	if (c->flags & CF_GONE || (__atomic_load_n(&c->xstate, __ATOMIC_ACQUIRE) & XS_MOVING))
+		c->rx_owed += bytes; /* told by the new core */
+	else
+		ixev_call(c, IX_OP_RECV_DONE)->bytes = bytes;
 }
 
-/* Queues the close of c's handle; results of c's queued calls will not touch c any more
- * (the app may free it as soon as we return). */
+/* Queues the close of c's handle (c is released once it ran); results of c's other queued
+ * calls will not touch c any more. */
 static void ixev_forget(struct ixev_conn *c)
 {
 	struct ixev_thread *t = ixev_self();
 
-	ixev_call(NULL, IX_OP_CLOSE)->handle = c->handle;
 	for (unsigned i = 0; i < t->ncalls; i++)
 		if (t->owner[i] == c)
 			t->owner[i] = NULL;
+	ixev_call(c, IX_OP_CLOSE);
 	c->released = t->released;
 	t->released = c;
 }
@@ -210,13 +287,18 @@ void ixev_close(struct ixev_conn *c)
 	if (c->flags & CF_CLOSED)
 		return;
 	c->flags |= CF_CLOSED;
-	ixev_forget(c);
+	if (c->flags & CF_GONE || (__atomic_load_n(&c->xstate, __ATOMIC_ACQUIRE) & XS_MOVING))
+		c->flags |= CF_OWE_CLOSE; /* the new core closes it */
+	else
+		ixev_forget(c);
 }
 
 int ixev_connect(struct ixev_conn *c, uint32_t addr, uint16_t port)
 {
 	memset(c, 0, offsetof(struct ixev_conn, user));
 	c->flags = CF_SENDING; /* no sends until connected */
+	c->home = ix_thread_index();
+	__atomic_add_fetch(&ixev_nconns, 1, __ATOMIC_RELAXED);
 	struct ix_call *call = ixev_call(c, IX_OP_CONNECT);
 	call->cookie = (uint64_t)c;
 	call->addr = addr;
@@ -259,10 +341,149 @@ static uint64_t ixev_timers(struct ixev_thread *t)
 	return next;
 }
 
+/* ---- moves (see the top of this file) ---- */
+
+/* An event for c on this thread: whether it is kept for c's hand-over instead of handled. */
+static bool ixev_keep(struct ixev_conn *c, const struct ix_event *e)
+{
+	bool post = false;
+
+	/* Nobody else changes xstate while c's events come to this core (c cannot move away
+	 * from it while its thread runs), so the look without the lock is exact. */
+	if (e->type != IX_EV_MOVED && !(__atomic_load_n(&c->xstate, __ATOMIC_ACQUIRE) & XS_MOVING))
+		return false;
+	ixev_lock(&c->xlock);
+	if (e->type == IX_EV_MOVED) {
+		c->xdest = ix_thread_index();
+		c->xhandle = e->handle;
+		post = !(c->xstate & XS_MOVING);
+		__atomic_or_fetch(&c->xstate, XS_MOVING, __ATOMIC_RELEASE);
+	} else {
+		if (c->xev_n == c->xev_cap) {
+			unsigned cap = c->xev_cap ? c->xev_cap * 2 : 16;
+			struct ix_event *v = realloc(c->xev, cap * sizeof(*v));
+			if (!v) {
+				ixev_unlock(&c->xlock);
+				/* Cannot keep c's events in order: stop rather than corrupt. */
+				__builtin_trap();
+			}
+			c->xev = v;
+			c->xev_cap = cap;
+		}
+		c->xev[c->xev_n++] = *e;
+	}
+	unsigned home = c->home;
+	ixev_unlock(&c->xlock);
+	if (post)
+		ixev_push(home, offsetof(struct ixev_thread, leave), c);
+	return true;
+}
+
+/* Takes c's calls out of this thread's unsent batch, turning them into debts. */
+static void ixev_strip(struct ixev_thread *t, struct ixev_conn *c)
+{
+	struct ix_shared *sh = ix_shared();
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < t->ncalls; i++) {
+		if (t->owner[i] == c) {
+			if (sh->calls[i].op == IX_OP_RECV_DONE)
+				c->rx_owed += sh->calls[i].bytes;
+			else if (sh->calls[i].op == IX_OP_CLOSE)
+				c->flags |= CF_OWE_CLOSE;
+			else if (sh->calls[i].op == IX_OP_SENDV)
+				c->flags &= ~CF_SENDING; /* offered again from the queue */
+			continue;
+		}
+		if (k != i) {
+			sh->calls[k] = sh->calls[i];
+			t->owner[k] = t->owner[i];
+		}
+		k++;
+	}
+	t->ncalls = k;
+	for (struct ixev_conn **p = &t->released; *p; p = &(*p)->released) {
+		if (*p == c) {
+			*p = c->released; /* its close is owed: the new core runs it */
+			break;
+		}
+	}
+}
+
+/* Step 2: this thread lets go of the connections that moved away from its core. */
+static void ixev_leave(struct ixev_thread *t)
+{
+	ixev_lock(&t->xlock);
+	struct ixev_conn *c = t->leave;
+	t->leave = NULL;
+	ixev_unlock(&t->xlock);
+	while (c) {
+		struct ixev_conn *next = c->xnext;
+		ixev_strip(t, c);
+		if (!(c->flags & CF_CLOSED) && ixev_h->moving)
+			ixev_h->moving(c);
+		ixev_lock(&c->xlock);
+		unsigned dest = c->home = c->xdest;
+		ixev_unlock(&c->xlock);
+		ixev_push(dest, offsetof(struct ixev_thread, adopt), c);
+		c = next;
+	}
+}
+
+static void ixev_event(const struct ix_event *e);
+
+/* Step 3: this thread takes the connections handed over to it. */
+static void ixev_adopt(struct ixev_thread *t)
+{
+	unsigned self = ix_thread_index();
+
+	ixev_lock(&t->xlock);
+	struct ixev_conn *c = t->adopt;
+	t->adopt = NULL;
+	ixev_unlock(&t->xlock);
+	while (c) {
+		struct ixev_conn *next = c->xnext;
+		ixev_lock(&c->xlock);
+		if (c->xdest != self) { /* it moved on again: its newest core's thread adopts */
+			unsigned dest = c->home = c->xdest;
+			ixev_unlock(&c->xlock);
+			ixev_push(dest, offsetof(struct ixev_thread, adopt), c);
+			c = next;
+			continue;
+		}
+		struct ix_event *ev = c->xev;
+		unsigned nev = c->xev_n;
+		c->xev = NULL;
+		c->xev_n = c->xev_cap = 0;
+		c->handle = c->xhandle;
+		c->home = self;
+		__atomic_and_fetch(&c->xstate, ~XS_MOVING, __ATOMIC_RELEASE);
+		ixev_unlock(&c->xlock);
+		c->flags &= ~(CF_SENDING | CF_GONE);
+		if (c->flags & CF_OWE_CLOSE) {
+			c->flags &= ~CF_OWE_CLOSE;
+			ixev_forget(c); /* closes it here, and its held bytes with it */
+		} else {
+			if (c->rx_owed)
+				ixev_call(c, IX_OP_RECV_DONE)->bytes = c->rx_owed;
+			if (!(c->flags & CF_CLOSED) && ixev_h->moved)
+				ixev_h->moved(c);
+			for (unsigned i = 0; i < nev; i++)
+				ixev_event(&ev[i]);
+			ixev_pump(c);
+		}
+		c->rx_owed = 0;
+		free(ev);
+		c = next;
+	}
+}
+
 static void ixev_event(const struct ix_event *e)
 {
 	struct ixev_conn *c = (struct ixev_conn *)e->cookie;
 
+	if (e->type != IX_EV_KNOCK && ixev_keep(c, e))
+		return;
 	switch (e->type) {
 	case IX_EV_KNOCK: {
 		struct ixev_conn *nc = ixev_h->accept ? ixev_h->accept((uint32_t)e->addr, e->port)
@@ -273,6 +494,8 @@ static void ixev_event(const struct ix_event *e)
 		}
 		memset(nc, 0, offsetof(struct ixev_conn, user));
 		nc->handle = e->handle;
+		nc->home = ix_thread_index();
+		__atomic_add_fetch(&ixev_nconns, 1, __ATOMIC_RELAXED);
 		struct ix_call *call = ixev_call(nc, IX_OP_ACCEPT);
 		call->cookie = (uint64_t)nc;
 		break;
@@ -282,11 +505,6 @@ static void ixev_event(const struct ix_event *e)
 		c->flags &= ~CF_SENDING;
 		if (ixev_h->connected)
 			ixev_h->connected(c, e->status);
-		ixev_pump(c);
-		break;
-	case IX_EV_MOVED:
-		c->handle = e->handle; /* the connection lives on this core now */
-		c->flags &= ~CF_SENDING; /* a sendv in flight on the old core is answered there */
 		ixev_pump(c);
 		break;
 	case IX_EV_RECV:
@@ -320,7 +538,12 @@ static __attribute__((noreturn)) void ixev_loop(void)
 	if (ixev_port)
 		ixev_call(NULL, IX_OP_LISTEN)->port = ixev_port;
 	for (;;) {
+		ixev_leave(t);
+		ixev_adopt(t);
 		uint64_t timeout = ixev_timers(t);
+		if (__atomic_load_n(&ixev_nconns, __ATOMIC_RELAXED) &&
+		    (!timeout || timeout > IXEV_MOVE_POLL_US))
+			timeout = IXEV_MOVE_POLL_US; /* a hand-over may wait for this thread */
 		unsigned n = t->ncalls;
 		long nev = ix_run(n, 0, timeout);
 		t->ncalls = 0;
@@ -331,10 +554,18 @@ static __attribute__((noreturn)) void ixev_loop(void)
 			struct ix_event e = sh->ev[i];
 			ixev_event(&e);
 		}
-		/* No event of this batch names them any more: the app may have them back. */
-		while (t->released) {
-			struct ixev_conn *c = t->released;
-			t->released = c->released;
+		/* Closes that ran: no event names those any more, the app may have them back.
+		 * A close that found c moved away is owed to c's new core (it stays). */
+		for (struct ixev_conn **p = &t->released; *p;) {
+			struct ixev_conn *c = *p;
+			if (!(c->flags & (CF_CLOSE_RAN | CF_OWE_CLOSE))) {
+				p = &c->released;
+				continue;
+			}
+			*p = c->released;
+			if (c->flags & CF_OWE_CLOSE)
+				continue;
+			__atomic_sub_fetch(&ixev_nconns, 1, __ATOMIC_RELAXED);
 			if (ixev_h->release)
 				ixev_h->release(c);
 		}

@@ -26,7 +26,8 @@
 #define EVS_TIMER  4u /* on its thread's timer list */
 
 #define EVL_RUN_MAX 256	   /* callbacks per round before the kernel gets its turn */
-#define EVL_TICK_US 100000 /* housekeeping: remote wake-ups, due timers, old buffers */
+#define EVL_TICK_US 100000 /* housekeeping: due timers, old buffers */
+#define EVL_POLL_US 1000   /* ... and while connections are open: other threads' work */
 
 struct event_base {
 	unsigned thread; /* the app thread whose loop runs this base's events */
@@ -52,10 +53,44 @@ static struct evl_thread *evl_self(void)
 
 static unsigned evl_thread_of(const struct event *ev)
 {
-	return ev->ev_base ? ev->ev_base->thread : ix_thread_index();
+	const struct event_base *b = __atomic_load_n(&ev->ev_base, __ATOMIC_ACQUIRE);
+
+	return b ? b->thread : ix_thread_index();
+}
+
+/* ev->state is changed by its thread and by others queueing it: always atomically. */
+static void evl_set(struct event *ev, unsigned bits)
+{
+	__atomic_or_fetch(&ev->state, bits, __ATOMIC_RELAXED);
+}
+
+static void evl_clear(struct event *ev, unsigned bits)
+{
+	__atomic_and_fetch(&ev->state, ~bits, __ATOMIC_RELAXED);
 }
 
 static void evl_round(void);
+
+/* fd's generation now (0: not a connection). */
+static unsigned evl_conn_gen(int fd)
+{
+	struct port_fd *e = fd_get(fd);
+
+	return e && e->kind == FD_CONN ? e->gen : 0;
+}
+
+/* ev's conn follows its connection to the thread now serving it, if it can (mc_conn.c);
+ * only while fd is still the connection of generation gen (memcached may have closed it in
+ * its callback, and another thread's accept taken the number and the conn struct). */
+static int evl_follow(struct event *ev, unsigned gen)
+{
+	struct port_fd *e = fd_get(ev->fd);
+
+	if (!e || e->kind != FD_CONN || e->gen != gen)
+		return 0;
+	int to = sock_away(e->obj);
+	return to >= 0 && mc_conn_rehome(ev->fd, (unsigned)to);
+}
 
 /* Queues ev on its thread's run queue (unless it is there already). */
 static void evl_queue(struct event *ev)
@@ -65,7 +100,7 @@ static void evl_queue(struct event *ev)
 
 	port_spin_lock(&t->lock);
 	if (!(ev->state & EVS_QUEUED)) {
-		ev->state |= EVS_QUEUED;
+		evl_set(ev, EVS_QUEUED);
 		ev->next_active = NULL;
 		if (t->tail)
 			t->tail->next_active = ev;
@@ -74,9 +109,7 @@ static void evl_queue(struct event *ev)
 		t->tail = ev;
 	}
 	port_spin_unlock(&t->lock);
-	if (tid == ix_thread_index())
-		evl_kick();
-	/* Another thread's queue is seen on its next round (at the latest its next tick). */
+	evl_wake(tid);
 }
 
 /* Takes ev off its thread's run queue. */
@@ -95,8 +128,8 @@ static void evl_unqueue(struct event *ev)
 			*p = ev->next_active;
 			if (t->tail == ev)
 				t->tail = prev;
+			evl_clear(ev, EVS_QUEUED);
 		}
-		ev->state &= ~EVS_QUEUED;
 	}
 	port_spin_unlock(&t->lock);
 }
@@ -109,7 +142,7 @@ static struct event *evl_pop(struct evl_thread *t)
 		t->head = ev->next_active;
 		if (!t->head)
 			t->tail = NULL;
-		ev->state &= ~EVS_QUEUED;
+		evl_clear(ev, EVS_QUEUED);
 	}
 	port_spin_unlock(&t->lock);
 	return ev;
@@ -127,7 +160,7 @@ static void evl_timer_remove(struct event *ev)
 			break;
 		}
 	}
-	ev->state &= ~EVS_TIMER;
+	evl_clear(ev, EVS_TIMER);
 }
 
 static void evl_timer_fn(void *arg)
@@ -158,7 +191,7 @@ static void evl_timers_run(struct evl_thread *t)
 	while (t->timers && t->timers->due_ns <= now) {
 		struct event *ev = t->timers;
 		t->timers = ev->next_timer;
-		ev->state &= ~(EVS_TIMER | EVS_ADDED);
+		evl_clear(ev, EVS_TIMER | EVS_ADDED);
 		ev->cb(ev->fd, EV_TIMEOUT, ev->arg);
 	}
 	evl_timer_arm(t);
@@ -173,6 +206,7 @@ static void evl_round(void)
 		return;
 	t->running = 1;
 	port_thread_enter();
+	sock_flush_mine();
 	evl_timers_run(t);
 	unsigned n = 0;
 	/* The listener first: it is never queued (its knocks are per thread, its event one). */
@@ -186,17 +220,27 @@ static void evl_round(void)
 			break;
 		if (!(ev->state & EVS_ADDED) || ev->fd < 0)
 			continue;
+		if (evl_thread_of(ev) != ix_thread_index()) {
+			evl_queue(ev); /* queued here as its base moved: it runs on its thread */
+			continue;
+		}
+		unsigned gen = evl_conn_gen(ev->fd);
+		if (gen && evl_follow(ev, gen))
+			continue;
 		short what = (short)(fd_ready(ev->fd) & ev->flags);
 		if (!what)
 			continue;
 		if (!(ev->flags & EV_PERSIST))
 			event_del(ev);
 		ev->cb(ev->fd, what, ev->arg);
+		if (gen && (ev->state & EVS_ADDED) && evl_follow(ev, gen))
+			continue;
 		/* Level-triggered: still ready, still wanted, it runs again (after the others). */
 		if ((ev->state & (EVS_ADDED | EVS_QUEUED)) == EVS_ADDED &&
 		    (fd_ready(ev->fd) & ev->flags))
 			evl_queue(ev);
 	}
+	sock_flush_mine();
 	t->running = 0;
 	if (t->head || (fd_ready(sock_listener()) & EV_READ))
 		evl_kick();
@@ -204,10 +248,19 @@ static void evl_round(void)
 
 static void evl_tick_fn(void *arg)
 {
+	static uint64_t swept_ns[PORT_THREADS_MAX];
+	uint64_t now = ix_clock_ns();
+	unsigned self = ix_thread_index() % PORT_THREADS_MAX;
+
 	(void)arg;
-	sock_sweep();
+	if (now - swept_ns[self] >= EVL_TICK_US * 1000ull) {
+		swept_ns[self] = now;
+		sock_sweep();
+	}
 	evl_round();
-	ixev_timer(EVL_TICK_US, evl_tick_fn, NULL);
+	/* An app cannot wake another core's thread: while connections are open (and so may
+	 * be served by one thread for memcached's conn on another), each looks often. */
+	ixev_timer(sock_count(0) ? EVL_POLL_US : EVL_TICK_US, evl_tick_fn, NULL);
 }
 
 static void evl_kick_fn(void *arg)
@@ -229,6 +282,33 @@ void evl_kick(void)
 		return;
 	if (ixev_timer(0, evl_kick_fn, NULL) == 0)
 		t->kicked = 1;
+}
+
+void evl_wake(unsigned tid)
+{
+	if (tid == ix_thread_index())
+		evl_kick();
+	/* Another thread sees its queues on its next round, within EVL_POLL_US. */
+}
+
+void evl_fd_poke(int fd)
+{
+	struct event *ev = fd_watcher(fd);
+
+	if (ev && (ev->state & EVS_ADDED))
+		evl_queue(ev);
+}
+
+void evl_rebase(struct event *ev, struct event_base *base)
+{
+	int added = (ev->state & EVS_ADDED) != 0;
+
+	event_del(ev);
+	__atomic_store_n(&ev->ev_base, base, __ATOMIC_RELEASE);
+	if (added) {
+		event_add(ev, NULL);
+		evl_queue(ev); /* its new thread looks at it once, ready or not */
+	}
 }
 
 void evl_fd_changed(int fd)
@@ -331,10 +411,10 @@ int event_add(struct event *ev, const struct timeval *timeout)
 			p = &(*p)->next_timer;
 		ev->next_timer = *p;
 		*p = ev;
-		ev->state |= EVS_TIMER;
+		evl_set(ev, EVS_TIMER);
 		evl_timer_arm(t);
 	}
-	ev->state |= EVS_ADDED;
+	evl_set(ev, EVS_ADDED);
 	if (ev->fd >= 0) {
 		fd_watch(ev->fd, ev);
 		evl_fd_changed(ev->fd);
@@ -348,6 +428,6 @@ int event_del(struct event *ev)
 	evl_unqueue(ev);
 	if (ev->fd >= 0 && (ev->state & EVS_ADDED))
 		fd_watch(ev->fd, NULL);
-	ev->state &= ~EVS_ADDED;
+	evl_clear(ev, EVS_ADDED);
 	return 0;
 }

@@ -45,7 +45,8 @@ int fd_alloc(int kind, void *obj)
 	}
 	for (unsigned i = 3; i < fd_count; i++) {
 		if (fd_table[i].kind == FD_FREE) {
-			fd_table[i] = (struct port_fd){.kind = kind, .obj = obj};
+			unsigned gen = fd_table[i].gen + 1;
+			fd_table[i] = (struct port_fd){.kind = kind, .obj = obj, .gen = gen};
 			fd = (int)i;
 			break;
 		}
@@ -59,7 +60,7 @@ int fd_alloc(int kind, void *obj)
 void fd_free(int fd)
 {
 	port_spin_lock(&fd_lock);
-	fd_table[fd] = (struct port_fd){.kind = FD_FREE};
+	fd_table[fd] = (struct port_fd){.kind = FD_FREE, .gen = fd_table[fd].gen};
 	port_spin_unlock(&fd_lock);
 }
 

@@ -17,7 +17,16 @@
  *   - Threads, as in IX's port: every app thread (one per dataplane core) is one memcached
  *     worker with its own event base, and accepts the connections RSS gives its core; there
  *     is no dispatcher thread (patch 0001 makes dispatch_conn_new pick the calling thread).
- *     `-t` is set to the number of app threads. Mutexes are spinlocks (pthread.c).
+ *     `-t` is set to the number of app threads. Mutexes are spinlocks (pthread.c), errno
+ *     is per thread (posix.c).
+ *   - Moves (`ixmgr core set`, migrate_test): a connection whose flow group moves is handed
+ *     by ixev to the new core's thread, which serves its socket at once; memcached's conn
+ *     follows it to that thread's worker as soon as it is between requests (mc_conn.c),
+ *     and until then its worker's reads and sends are carried out by the new thread
+ *     (sock.h). No memcached patch is needed for this.
+ *   - Memory: the heap is grown at start by all that -m, the hash table and -c will need,
+ *     or memcached fails at once with a clear message (mc_reserve below). The kernel maps
+ *     apps in 4 KiB pages (no large pages for apps yet), so slab memory is not on 2 MiB pages.
  *
  * Off on ixos, and why (memcached's `stats settings` shows each):
  *   - background threads: there are none (run-to-completion threads, one per core), so the
@@ -30,12 +39,17 @@
  *     by the socket layer; -d (fork), -k (mlockall), -u (there are no users) do nothing useful
  *     and -d fails; -e (a memory file for restarts) fails (no file system).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "user/apps/memcached/port.h"
 
 #define MC_ARGS_MAX 40
+/* A test hook on the module's command line only (never reachable from clients): the N-th
+ * connection's arrival makes the app write to address 8, a page fault, so tests can see the
+ * kernel stop and report it and `ixmgr app restart` bring memcached back. */
+#define MC_FAULT_OPT "--ixos-fault-after-conns="
 
 int memcached_main(int argc, char **argv);
 
@@ -58,6 +72,11 @@ void ixos_worker_spawn(void *(*fn)(void *), void *arg)
 	mc_spawns[mc_nspawn++] = (struct mc_spawn){fn, arg, 0};
 }
 
+void *ixos_worker_arg(unsigned i)
+{
+	return i < mc_nspawn ? mc_spawns[i].arg : NULL;
+}
+
 unsigned ixos_worker_self(void)
 {
 	return ix_thread_index();
@@ -73,18 +92,21 @@ void port_thread_enter(void)
 	mc_spawns[self].fn(mc_spawns[self].arg); /* worker_libevent: its set-up, then back */
 }
 
-/* The value of -m (megabytes) in argv, or memcached's default 64. */
-static unsigned long mc_megabytes(int argc, char **argv)
+/* The value of option opt (short "-m", long "--memory-limit") in argv, or def. */
+static unsigned long mc_option(int argc, char **argv, const char *opt, const char *lopt,
+			       unsigned long def)
 {
+	size_t n = strlen(opt), ln = strlen(lopt);
+
 	for (int i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "-m", 2) && argv[i][2])
-			return strtoul(argv[i] + 2, NULL, 10);
-		if ((!strcmp(argv[i], "-m") || !strcmp(argv[i], "--memory-limit")) && i + 1 < argc)
+		if (!strncmp(argv[i], opt, n) && argv[i][n])
+			return strtoul(argv[i] + n, NULL, 10);
+		if ((!strcmp(argv[i], opt) || !strcmp(argv[i], lopt)) && i + 1 < argc)
 			return strtoul(argv[i + 1], NULL, 10);
-		if (!strncmp(argv[i], "--memory-limit=", 15))
-			return strtoul(argv[i] + 15, NULL, 10);
+		if (!strncmp(argv[i], lopt, ln) && argv[i][ln] == '=')
+			return strtoul(argv[i] + ln + 1, NULL, 10);
 	}
-	return 64;
+	return def;
 }
 
 /* A hash table for -m of items averaging 256 bytes, at 1.5 items per bucket (memcached's
@@ -99,20 +121,57 @@ static int mc_hashpower(unsigned long megabytes)
 	return power;
 }
 
+/*
+ * -m must fit the app's memory grant, checked at start and not when the cache fills: an
+ * app's heap may grow over whatever physical memory is free (the kernel keeps 16 MiB of it,
+ * kernel/user.c app_brk), in 4 KiB pages (the kernel maps no large pages for apps yet). So
+ * the heap is grown now by all memcached will take: the slab memory (-m), the hash table,
+ * the connection table and connections (-c), and a margin for the per-thread caches. Heap
+ * trimming is off, so what free() gives back stays ours for memcached's later allocations.
+ * Returns 0, or -1 after saying why.
+ */
+static int mc_reserve(unsigned long megabytes, int hashpower, unsigned long conns)
+{
+	unsigned long need = (megabytes << 20) + (8ul << hashpower) + conns * 2048 +
+			     ix_thread_count() * (512ul << 10) + (4ul << 20);
+
+	mallopt(M_TRIM_THRESHOLD, -1);
+	void *p = need >> 20 <= 1ul << 26 ? malloc(need) : NULL;
+	if (!p) {
+		printf("memcached: -m %lu needs %lu MiB of memory in all (hash table, %lu "
+		       "connections and per-core caches included), more than this machine can "
+		       "give the app: start it with a smaller -m\n",
+		       megabytes, (need + (1 << 20) - 1) >> 20, conns);
+		return -1;
+	}
+	free(p);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char opts[160], threads[16];
 	char *args[MC_ARGS_MAX + 1];
 	int n = 0;
 
+	unsigned long megabytes = mc_option(argc, argv, "-m", "--memory-limit", 64);
+	int hashpower = mc_hashpower(megabytes);
 	snprintf(opts, sizeof(opts),
 		 "no_lru_maintainer,no_lru_crawler,no_hashexpand,no_slab_reassign,hashpower=%d",
-		 mc_hashpower(mc_megabytes(argc, argv)));
+		 hashpower);
+	if (mc_reserve(megabytes, hashpower, mc_option(argc, argv, "-c", "--conn-limit", 1024)))
+		return 71; /* EX_OSERR, as memcached's own failed allocations exit */
 	snprintf(threads, sizeof(threads), "%u", ix_thread_count());
 	args[n++] = "memcached";
 	args[n++] = "-o";
 	args[n++] = opts;
 	for (int i = 1; i < argc && n < MC_ARGS_MAX - 2; i++) {
+		if (!strncmp(argv[i], MC_FAULT_OPT, strlen(MC_FAULT_OPT))) {
+			sock_fault_after = (unsigned)strtoul(argv[i] + strlen(MC_FAULT_OPT), 0, 10);
+			printf("memcached: test hook: the app faults on connection %u\n",
+			       sock_fault_after);
+			continue;
+		}
 		if (!strcmp(argv[i], "-t") || !strncmp(argv[i], "--threads", 9))
 			printf(
 			    "memcached: %s is ignored: one worker runs on each of the %u cores\n",

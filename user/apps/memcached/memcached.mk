@@ -30,7 +30,8 @@ MC_INC := -Iuser/apps/memcached/include
 MC_CFLAGS = $(LIBC_CFLAGS) $(MC_INC) -DHAVE_CONFIG_H -D_GNU_SOURCE -Wno-sign-compare \
 	-Wno-unused-parameter -Wno-unused-function -Wno-implicit-fallthrough \
 	-Wno-missing-field-initializers -Wno-unused-but-set-parameter -Wno-old-style-declaration
-MC_WRAP := -Wl,--wrap=read,--wrap=write,--wrap=close
+MC_WRAP := -Wl,--wrap=read,--wrap=write,--wrap=close,--wrap=strtol,--wrap=strtoul,--wrap=strtoll \
+	-Wl,--wrap=strtoull
 
 $(MC_STAMP): tools/memcached/fetch.sh tools/debsrc-unpack.sh $(MC_PATCHES)
 	tools/memcached/fetch.sh

@@ -43,6 +43,7 @@ struct port_fd {
 	uint16_t port;	     /* FD_SOCKET: bound to */
 	struct event *watch; /* the event watching it */
 	void *obj;
+	unsigned gen;	     /* bumped each time the number is given out */
 };
 
 /* Takes the lowest free descriptor >= 3 for obj; -1 (errno EMFILE) when the table (the
@@ -85,11 +86,34 @@ extern const struct ixev_handlers sock_handlers;
 /* sock.c: frees send buffers of closed connections that are old enough (from the
  * housekeeping tick). */
 void sock_sweep(void);
+/* sock.c: the app faults on this connection's knock (1 = the first; 0: never). */
+extern unsigned sock_fault_after;
+/* sock.c: counts an open connection (+1) or a freed one (-1); how many are open. */
+unsigned sock_count(int delta);
+/* sockio.c: the thread serving a connection sock when that is not this one and not in a
+ * move (memcached's conn may follow it there), else -1. */
+int sock_away(void *sock);
+/* sockio.c: carries out what workers left for this thread's connections (each round). */
+void sock_flush_mine(void);
+
+/* mc_main.c: memcached's LIBEVENT_THREAD of app thread i (its worker). */
+void *ixos_worker_arg(unsigned i);
+/* mc_conn.c: on the worker of fd's conn, between its callbacks: moves memcached's conn
+ * to worker `to` if it is between requests (its event then runs on that thread); 1 if
+ * moved. */
+int mc_conn_rehome(int fd, unsigned to);
 
 /* event.c: fd's readiness may have changed (data, room, a knock, a close): its event runs
  * soon if it now fires. Callable from any thread. */
 void evl_fd_changed(int fd);
 /* event.c: the listener's pending knocks on this thread want memcached's accept. */
 void evl_kick(void);
+/* event.c: fd's event runs soon on its thread whether or not fd is ready (its conn may
+ * follow its connection to another thread). Callable from any thread. */
+void evl_fd_poke(int fd);
+/* event.c: thread tid has work from another thread (it sees it within EVL_POLL_US). */
+void evl_wake(unsigned tid);
+/* event.c: ev's base becomes base, ev staying added (or not) as it was; on ev's thread. */
+void evl_rebase(struct event *ev, struct event_base *base);
 
 #endif

@@ -2,10 +2,17 @@
  * The rest of the POSIX calls memcached makes, for an app with no processes, users, files,
  * signals or page mappings of its own: each does the harmless thing or fails with the errno
  * memcached reports (fork for -d, mmap for -e, poll for the logger's watchers).
+ *
+ * errno is per thread, as POSIX says: newlib built for one thread keeps it in its one global
+ * reentrancy struct, so a worker's EAGAIN from read() could turn into another worker's
+ * error between the call and memcached's look at errno (and close a healthy connection).
+ * __errno (what the errno macro reads) is ours; the strto* conversions, which newlib makes
+ * set the global one, are wrapped (ld --wrap, memcached.mk) to set the caller's.
  */
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
+#include <reent.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +22,30 @@
 #include "user/apps/memcached/port.h"
 
 static unsigned posix_nofile = 1024;
+static int posix_errno[PORT_THREADS_MAX];
+
+int *__errno(void)
+{
+	return &posix_errno[ix_thread_index() % PORT_THREADS_MAX];
+}
+
+/* One strto* conversion with a private reentrancy struct: its ERANGE goes to our errno. */
+#define POSIX_STRTO(type, name)                                                            \
+	type _##name##_r(struct _reent *r, const char *s, char **end, int base);           \
+	type __wrap_##name(const char *s, char **end, int base);                           \
+	type __wrap_##name(const char *s, char **end, int base)                            \
+	{                                                                                  \
+		struct _reent r;                                                           \
+		r._errno = 0;                                                              \
+		type v = _##name##_r(&r, s, end, base);                                    \
+		if (r._errno)                                                              \
+			errno = r._errno;                                                  \
+		return v;                                                                  \
+	}
+POSIX_STRTO(long, strtol)
+POSIX_STRTO(unsigned long, strtoul)
+POSIX_STRTO(long long, strtoll)
+POSIX_STRTO(unsigned long long, strtoull)
 
 unsigned port_nofile(void)
 {

@@ -1,7 +1,8 @@
 /*
- * TCP sockets for memcached on ixos, over libix's event loop (ixev). memcached reads and
- * writes its connections through plain read() and sendmsg() calls (its per-connection
- * transport pointers, c->read and c->sendmsg); here:
+ * TCP sockets for memcached on ixos, over libix's event loop (ixev): the event loop's side
+ * (sockio.c has memcached's side: read, sendmsg, close). memcached reads and writes its
+ * connections through plain read() and sendmsg() calls (its per-connection transport
+ * pointers, c->read and c->sendmsg); here:
  *   - a knock on this core becomes a descriptor queued for the listener, and memcached's
  *     accept() on this thread takes it: each core accepts the flows RSS gives it;
  *   - received bytes stay where the NIC put them (ixev hands out read-only pointers); read()
@@ -11,6 +12,10 @@
  *     when the peer acknowledges it (`sent`). A connection may hold SOCK_TX_MAX unacknowledged
  *     bytes: beyond that sendmsg says EAGAIN and memcached waits for EV_WRITE, so a client
  *     that stops reading holds a bounded amount of memory and stalls only itself.
+ *   - a connection whose flow group moves to another core (`ixmgr core set`): ixev hands it
+ *     to that core's thread (`moving` here, then `moved` there), which becomes its home; the
+ *     worker that serves it in memcached leaves its reads, sends and close for the home
+ *     (sock.h) until memcached's conn follows it there (mc_conn.c).
  * A connection memcached closes is closed in ixev once ixev has handed the kernel all its
  * queued sends; lwIP may still be sending those from our buffers (the FIN follows them), so
  * the buffers are freed SOCK_GRAVE_NS later.
@@ -20,35 +25,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "user/apps/memcached/port.h"
+#include "user/apps/memcached/sock.h"
 
-#define SOCK_TX_MAX   (256 * 1024)
 #define SOCK_GRAVE_NS (60 * 1000000000ull)
-
-struct sock_chunk {
-	struct sock_chunk *next;
-	size_t len;
-	char data[];
-};
-
-struct sock_seg {
-	const char *p;
-	size_t len;
-};
-
-struct sock {
-	struct ixev_conn ix; /* first: ixev's handlers get it back */
-	int fd;		     /* -1 once memcached closed it */
-	uint32_t raddr;	     /* the peer, host order */
-	uint16_t rport;
-	unsigned eof : 1, dead : 1, released : 1, closing : 1;
-	struct sock *next;   /* this thread's knocks; the graveyard */
-	struct sock_seg *rx; /* received, unread: a ring */
-	unsigned rx_head, rx_n, rx_cap;
-	struct sock_chunk *tx_head, *tx_tail; /* sent, unacknowledged */
-	size_t tx_unacked, tx_head_acked;
-	unsigned tx_chunks;
-	uint64_t grave_ns;
-};
 
 struct sock_thread {
 	struct sock *knock_head, *knock_tail;
@@ -58,10 +37,16 @@ struct sock_thread {
 static struct sock_thread sock_threads[PORT_THREADS_MAX];
 static int sock_listen_fd = -1;
 static uint16_t sock_port;
+static unsigned sock_open;
 
 static struct sock_thread *sock_self(void)
 {
 	return &sock_threads[ix_thread_index() % PORT_THREADS_MAX];
+}
+
+unsigned sock_count(int delta)
+{
+	return __atomic_add_fetch(&sock_open, (unsigned)delta, __ATOMIC_RELAXED);
 }
 
 int sock_listener(void)
@@ -86,16 +71,20 @@ static void sock_free_chunks(struct sock *s)
 		s->tx_head = c->next;
 		free(c);
 	}
-	s->tx_tail = NULL;
+	s->tx_tail = s->tx_unsent = NULL;
 }
 
-/* Frees s once memcached closed it and ixev released it. */
-static void sock_maybe_free(struct sock *s)
+void sock_free(struct sock *s)
 {
-	if (s->fd >= 0 || !s->released)
-		return;
+	port_spin_lock(&s->lock);
+	int queued = s->flushq;
+	s->free_owed = (unsigned)queued;
+	port_spin_unlock(&s->lock);
+	if (queued)
+		return; /* sock_flush_mine frees it when it takes it off its list */
 	free(s->rx);
 	s->rx = NULL;
+	sock_count(-1);
 	if (s->tx_head && !s->dead) {
 		struct sock_thread *t = sock_self();
 		s->grave_ns = ix_clock_ns() + SOCK_GRAVE_NS;
@@ -124,13 +113,26 @@ void sock_sweep(void)
 	}
 }
 
-/* ---- the event loop's handlers ---- */
+/* ---- the event loop's handlers (on the connection's home) ---- */
+
+unsigned sock_fault_after;
+static volatile uintptr_t sock_fault_addr = 8;
+
+static void sock_fault(void)
+{
+	*(volatile int *)sock_fault_addr = 1;
+}
 
 static struct ixev_conn *sock_on_knock(uint32_t addr, uint16_t port)
 {
+	static unsigned knocks;
+
 	port_thread_enter();
 	if (sock_listen_fd < 0)
 		return NULL;
+	if (sock_fault_after &&
+	    __atomic_add_fetch(&knocks, 1, __ATOMIC_RELAXED) == sock_fault_after)
+		sock_fault(); /* --ixos-fault-after-conns (mc_main.c): the test fault */
 	struct sock *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
@@ -139,8 +141,10 @@ static struct ixev_conn *sock_on_knock(uint32_t addr, uint16_t port)
 		free(s);
 		return NULL; /* over memcached's -c: refused */
 	}
+	sock_count(1);
 	s->raddr = addr;
 	s->rport = port;
+	s->home = (int)ix_thread_index();
 	struct sock_thread *t = sock_self();
 	if (t->knock_tail)
 		t->knock_tail->next = s;
@@ -156,7 +160,10 @@ static void sock_on_recv(struct ixev_conn *ix, const void *data, size_t len)
 	struct sock *s = (struct sock *)ix;
 
 	port_thread_enter();
-	if (s->fd < 0) {
+	port_spin_lock(&s->lock);
+	int fd = s->fd;
+	if (fd < 0) {
+		port_spin_unlock(&s->lock);
 		ixev_recv_done(ix, len); /* closed, waiting to send its last bytes: drop input */
 		return;
 	}
@@ -167,8 +174,10 @@ static void sock_on_recv(struct ixev_conn *ix, const void *data, size_t len)
 			unsigned cap = s->rx_cap ? s->rx_cap * 2 : 16;
 			struct sock_seg *rx = malloc(cap * sizeof(*rx));
 			if (!rx) {
-				ixev_close(ix); /* cannot even remember the bytes: drop the peer */
-				s->dead = 1;
+				s->dead = 1; /* cannot even remember the bytes: drop the peer */
+				port_spin_unlock(&s->lock);
+				ixev_close(ix);
+				evl_fd_changed(fd);
 				return;
 			}
 			for (unsigned i = 0; i < s->rx_n; i++)
@@ -180,17 +189,20 @@ static void sock_on_recv(struct ixev_conn *ix, const void *data, size_t len)
 		}
 		s->rx[(s->rx_head + s->rx_n++) % s->rx_cap] = (struct sock_seg){data, len};
 	}
-	evl_fd_changed(s->fd);
+	port_spin_unlock(&s->lock);
+	evl_fd_changed(fd);
 }
 
 static void sock_on_sent(struct ixev_conn *ix, size_t bytes)
 {
 	struct sock *s = (struct sock *)ix;
+	int close = 0;
 
 	port_thread_enter();
+	port_spin_lock(&s->lock);
 	s->tx_unacked -= bytes < s->tx_unacked ? bytes : s->tx_unacked;
 	bytes += s->tx_head_acked;
-	while (s->tx_head && bytes >= s->tx_head->len) {
+	while (s->tx_head && s->tx_head != s->tx_unsent && bytes >= s->tx_head->len) {
 		struct sock_chunk *c = s->tx_head;
 		bytes -= c->len;
 		s->tx_head = c->next;
@@ -202,10 +214,14 @@ static void sock_on_sent(struct ixev_conn *ix, size_t bytes)
 	s->tx_head_acked = bytes;
 	if (s->closing && !ixev_send_pending(ix)) {
 		s->closing = 0;
-		ixev_close(ix); /* everything memcached sent is with the kernel: now the FIN */
+		close = 1; /* everything memcached sent is with the kernel: now the FIN */
 	}
-	if (s->fd >= 0)
-		evl_fd_changed(s->fd);
+	int fd = s->fd;
+	port_spin_unlock(&s->lock);
+	if (close)
+		ixev_close(ix);
+	if (fd >= 0)
+		evl_fd_changed(fd);
 }
 
 static void sock_on_dead(struct ixev_conn *ix, int status)
@@ -214,20 +230,56 @@ static void sock_on_dead(struct ixev_conn *ix, int status)
 
 	(void)status;
 	port_thread_enter();
+	port_spin_lock(&s->lock);
 	s->dead = 1;
 	s->rx_n = 0;	     /* the library released them */
+	s->rx_owed = 0;
 	sock_free_chunks(s); /* the connection is gone: nothing sends from them any more */
 	s->tx_unacked = s->tx_chunks = 0;
-	if (s->fd >= 0)
-		evl_fd_changed(s->fd);
+	int fd = s->fd;
+	port_spin_unlock(&s->lock);
+	if (fd >= 0)
+		evl_fd_changed(fd);
 }
 
 static void sock_on_release(struct ixev_conn *ix)
 {
 	struct sock *s = (struct sock *)ix;
 
+	port_spin_lock(&s->lock);
 	s->released = 1;
-	sock_maybe_free(s);
+	int gone = s->fd < 0;
+	port_spin_unlock(&s->lock);
+	if (gone)
+		sock_free(s);
+}
+
+/* The connection's flow group moves away from this core: until `moved` on its new core,
+ * the worker's reads and sends wait on the sock. */
+static void sock_on_moving(struct ixev_conn *ix)
+{
+	struct sock *s = (struct sock *)ix;
+
+	port_spin_lock(&s->lock);
+	s->home = -1;
+	port_spin_unlock(&s->lock);
+	sock_unflush(s);
+}
+
+/* The connection lives on this core now: what the worker left meanwhile goes out, and
+ * memcached's conn is asked to follow (mc_conn.c, from its worker's round). */
+static void sock_on_moved(struct ixev_conn *ix)
+{
+	struct sock *s = (struct sock *)ix;
+
+	port_thread_enter();
+	port_spin_lock(&s->lock);
+	s->home = (int)ix_thread_index();
+	int fd = s->fd;
+	port_spin_unlock(&s->lock);
+	sock_flush(s);
+	if (fd >= 0)
+		evl_fd_poke(fd);
 }
 
 const struct ixev_handlers sock_handlers = {
@@ -236,114 +288,11 @@ const struct ixev_handlers sock_handlers = {
     .sent = sock_on_sent,
     .dead = sock_on_dead,
     .release = sock_on_release,
+    .moving = sock_on_moving,
+    .moved = sock_on_moved,
 };
 
-/* ---- what fd.c calls ---- */
-
-short sock_conn_ready(void *sock)
-{
-	struct sock *s = sock;
-	short r = 0;
-
-	if (s->rx_n || s->eof || s->dead)
-		r |= EV_READ;
-	if (s->dead || (s->tx_unacked < SOCK_TX_MAX && s->tx_chunks < IXEV_SENDQ - 1))
-		r |= EV_WRITE;
-	return r;
-}
-
-long sock_read(void *sock, void *buf, size_t len)
-{
-	struct sock *s = sock;
-	size_t done = 0;
-
-	if (s->dead) {
-		errno = ECONNRESET;
-		return -1;
-	}
-	while (done < len && s->rx_n) {
-		struct sock_seg *g = &s->rx[s->rx_head];
-		size_t n = len - done < g->len ? len - done : g->len;
-		memcpy((char *)buf + done, g->p, n);
-		done += n;
-		g->p += n;
-		g->len -= n;
-		if (!g->len) {
-			s->rx_head = (s->rx_head + 1) % s->rx_cap;
-			s->rx_n--;
-		}
-	}
-	if (done) {
-		ixev_recv_done(&s->ix, done); /* copied out: the window opens */
-		return (long)done;
-	}
-	if (s->eof)
-		return 0;
-	errno = EAGAIN;
-	return -1;
-}
-
-long sock_sendmsg(void *sock, const struct iovec *iov, size_t n)
-{
-	struct sock *s = sock;
-	size_t total = 0;
-
-	if (s->dead) {
-		errno = ECONNRESET;
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		total += iov[i].iov_len;
-	if (!total)
-		return 0;
-	size_t room = SOCK_TX_MAX > s->tx_unacked ? SOCK_TX_MAX - s->tx_unacked : 0;
-	if (!room || s->tx_chunks >= IXEV_SENDQ - 1) {
-		errno = EAGAIN;
-		return -1;
-	}
-	size_t len = total < room ? total : room;
-	struct sock_chunk *c = malloc(sizeof(*c) + len);
-	if (!c) {
-		errno = ENOMEM;
-		return -1;
-	}
-	c->next = NULL;
-	c->len = len;
-	for (size_t i = 0, off = 0; off < len; i++) {
-		size_t k = iov[i].iov_len < len - off ? iov[i].iov_len : len - off;
-		memcpy(c->data + off, iov[i].iov_base, k);
-		off += k;
-	}
-	if (ixev_send(&s->ix, c->data, len)) {
-		free(c);
-		errno = EPIPE;
-		return -1;
-	}
-	if (s->tx_tail)
-		s->tx_tail->next = c;
-	else
-		s->tx_head = c;
-	s->tx_tail = c;
-	s->tx_chunks++;
-	s->tx_unacked += len;
-	return (long)len;
-}
-
-void sock_close(void *sock)
-{
-	struct sock *s = sock;
-
-	s->fd = -1;
-	s->rx_n = 0;
-	/* ixev drops the sends it has not given the kernel yet, so the close waits for those;
-	 * what the kernel took still goes out, then the FIN. `release` follows and frees s. */
-	if (s->dead || s->released)
-		sock_maybe_free(s);
-	else if (ixev_send_pending(&s->ix))
-		s->closing = 1;
-	else
-		ixev_close(&s->ix);
-}
+/* ---- the listener ---- */
 
 int sock_accept(struct sockaddr_in *peer)
 {
