@@ -188,12 +188,17 @@ $(RUN_KEY):
 	@umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > $@.tmp && echo >> $@.tmp && \
 	  mv $@.tmp $@ && echo "run: made the demo management key $@ (for trying ixos out only)" >&2
 
-# The run ISO's menu: grub.cfg's first entry with the demo key added to its multiboot2 line.
-$(BUILD)/run/grub.cfg: grub.cfg $(RUN_KEY)
+# The run ISO's menu: grub.cfg's first entry with the demo key added to its multiboot2 line,
+# and RUN_BUDGET: QEMU's TCG runs the guest tens of times slower than a server (more on a busy
+# host), so the 10 ms default app time budget, right for hardware, would stop memcached while
+# it sets up its memory.
+RUN_BUDGET ?= app_budget_us=200000
+$(BUILD)/run/grub.cfg: grub.cfg $(RUN_KEY) Makefile
 	@mkdir -p $(dir $@)
-	@umask 077 && awk -v keyfile=$(RUN_KEY) 'BEGIN { getline key < keyfile } \
+	@umask 077 && awk -v keyfile=$(RUN_KEY) -v extra="$(RUN_BUDGET)" \
+	  'BEGIN { getline key < keyfile } \
 	  /^\#/ { next } /^menuentry/ { n++ } n > 1 { exit } \
-	  /^[ \t]*multiboot2 / { $$0 = $$0 " mgmt_key=" key } { print }' grub.cfg > $@.tmp && \
+	  /^[ \t]*multiboot2 / { $$0 = $$0 " " extra " mgmt_key=" key } { print }' grub.cfg > $@.tmp && \
 	  mv $@.tmp $@
 
 $(RUN_ISO): $(BUILD)/ixos.elf $(BUILD)/run/grub.cfg tools/mkiso.sh $(IMAGE_APPS)

@@ -90,7 +90,7 @@ def make_run_serves_memcached(tmp):
     m = Machine([])
     m.cmd = shlex.split(cmd)  # exactly make run's command line (serial on stdio: a pipe here)
     with m:
-        m.expect(r"boot: cmdline \".*ip=dhcp mgmt_ip=dhcp mgmt_key=\*{64}", timeout=60)
+        m.expect(r"boot: cmdline \".*ip=dhcp mgmt_ip=dhcp .*mgmt_key=\*{64}", timeout=60)
         m.expect(r"^ixos: ready cpus=4 ", timeout=120)
         for port in ("mgmt", "dataplane"):
             m.wait_for(lambda log, end, p=port: re.search(
