@@ -93,6 +93,10 @@
 #define LWIP_PROVIDE_ERRNO 1
 
 /* Initial sequence numbers: RFC 6528, a keyed hash of the 4-tuple and a clock (net/stack/isn.c) */
+/* SOF_REUSEADDR: an app's listener binds its port even while connections of an earlier app
+ * on that port sit in TIME_WAIT (the server closed first: memcached's quit); accepted and
+ * imported connections carry the option, so each such pair may share the port. */
+#define SO_REUSE 1
 #define LWIP_HOOK_FILENAME "net/lwip/lwiphooks.h"
 #define LWIP_HOOK_TCP_ISN stack_tcp_isn
 #define LWIP_HOOK_IP4_ID  stack_ip4_id /* tools/lwip/patches/0001-ip4-id-from-a-hook.patch */

@@ -239,13 +239,20 @@ static int64_t ixc_listen(uint16_t port)
 	struct tcp_pcb *pcb = tcp_new();
 	if (!pcb)
 		return -IX_ENOMEM;
+	/* As servers on Linux do (SO_REUSEADDR): the port is free for a new listener while
+	 * connections of the app before sit in TIME_WAIT; their 4-tuples stay unique. */
+	ip_set_option(pcb, SOF_REUSEADDR);
 	if (tcp_bind(pcb, IP_ADDR_ANY, port) != ERR_OK) {
 		tcp_abort(pcb);
+		log_warn("app %s: cannot listen on TCP port %u on cpu %u: in use", this_cpu()->app->name,
+			 port, this_cpu()->id);
 		return -IX_EADDRINUSE;
 	}
 	struct tcp_pcb *l = tcp_listen(pcb);
 	if (!l) {
 		tcp_abort(pcb);
+		log_warn("app %s: cannot listen on TCP port %u on cpu %u: no memory",
+			 this_cpu()->app->name, port, this_cpu()->id);
 		return -IX_ENOMEM;
 	}
 	tcp_accept(l, ixc_accept_cb);

@@ -150,6 +150,9 @@ int stack_import_conn(struct stack_ctx *ctx, struct stack_conn_export *e)
 	pcb->local_port = e->local_port;
 	pcb->remote_port = e->remote_port;
 	pcb->state = (enum tcp_state)e->state;
+	/* As ixconn.c's listeners and the connections they accept: a TIME_WAIT left here must
+	 * not keep this core's next listener off the port. */
+	ip_set_option(pcb, SOF_REUSEADDR);
 	pcb->mss = e->mss;
 	pcb->sa = e->sa;
 	pcb->sv = e->sv;

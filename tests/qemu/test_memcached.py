@@ -539,6 +539,50 @@ def memcached_fault_is_reported_and_app_restart_empties_the_cache(tmp, nic):
         print("after the restart: %r" % r)
 
 
+# 24 connections, each asks memcached to quit: memcached closes first, so each connection
+# waits out TIME_WAIT on the core that served it.
+QUITTERS = r"""
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+for i in range(24):
+    s = socket.create_connection((host, port), timeout=10)
+    s.sendall(b"version\r\nquit\r\n")
+    got = b""
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        got += d
+    if not got.startswith(b"VERSION"):
+        sys.exit("connection %d: %r" % (i, got))
+    s.close()
+print("ok")
+"""
+
+
+@per_nic
+def memcached_restarts_while_its_connections_wait_in_time_wait(tmp, nic):
+    """Connections memcached closed first sit in TIME_WAIT on every core when `ixmgr app
+    restart` runs: each core's new listener still gets the port (SOF_REUSEADDR, as on Linux);
+    before, the listen failed on a core holding one, which then served nothing."""
+    cmdline = GUEST + " mgmt_ip=198.19.0.2/24 mgmt_key=" + MGMT_KEY
+    with NetNS(nic=nic, mgmt=True) as ns, Machine(direct_args(cmdline, MEMCACHED_APP), smp=4,
+                                                  mem="512M", netns=ns) as m:
+        up(m)
+        r = ns.sh("/usr/bin/python3", "-c", QUITTERS, NetNS.GUEST_IP, str(PORT), check=False,
+                  timeout=120)
+        if r.returncode != 0:
+            raise TestFailure("quitting clients: %s %s" % (r.stdout, r.stderr[-1000:]))
+        since = m.mark()
+        ixmgr(ns, "app", "restart")
+        m.pos = since
+        up_again = m.expect(r"app memcached: started, (\d+) threads?")
+        for _ in range(int(up_again.group(1))):
+            m.expect(r"app memcached: listening on TCP port %d on cpu \d+" % PORT)
+        client(ns, 24)  # connections land on every core again, each one served
+        m.absent(r"FATAL|error: ")
+
+
 @per_nic
 def memcached_evicts_within_its_memory_limit(tmp, nic):
     """-m 16 and 40 MB of values: memcached evicts (stats evictions > 0) and every GET returns
