@@ -132,7 +132,9 @@ static err_t ixc_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 
 static int32_t ixc_err_status(err_t err)
 {
-	return err == ERR_RST ? -IX_ECONNRESET : err == ERR_ABRT ? -IX_ECONNABORTED : -IX_ECONNRESET;
+	return err == ERR_RST	 ? -IX_ECONNRESET
+	       : err == ERR_ABRT ? -IX_ECONNABORTED
+				 : -IX_ECONNRESET;
 }
 
 static void ixc_err_cb(void *arg, err_t err)
@@ -244,8 +246,8 @@ static int64_t ixc_listen(uint16_t port)
 	ip_set_option(pcb, SOF_REUSEADDR);
 	if (tcp_bind(pcb, IP_ADDR_ANY, port) != ERR_OK) {
 		tcp_abort(pcb);
-		log_warn("app %s: cannot listen on TCP port %u on cpu %u: in use", this_cpu()->app->name,
-			 port, this_cpu()->id);
+		log_warn("app %s: cannot listen on TCP port %u on cpu %u: in use",
+			 this_cpu()->app->name, port, this_cpu()->id);
 		return -IX_EADDRINUSE;
 	}
 	struct tcp_pcb *l = tcp_listen(pcb);
@@ -285,9 +287,9 @@ static int64_t ixc_connect(uint64_t cookie, uint32_t addr, uint16_t port)
 	if (!addr || !port)
 		return -IX_EINVAL;
 	/* A local port whose replies the NIC steers to this core (flow consistency). */
-	uint16_t lport = rss_pick_port(nic_rss_default_key, dataplane_owner_table(), ixc_ctx->ip,
-				       addr, port, ixc_ctx->queue, (uint16_t)stack_rand(),
-				       ixc_port_in_use, NULL);
+	uint16_t lport =
+	    rss_pick_port(nic_rss_default_key, dataplane_owner_table(), ixc_ctx->ip, addr, port,
+			  ixc_ctx->queue, (uint16_t)stack_rand(), ixc_port_in_use, NULL);
 	if (!lport)
 		return -IX_EADDRINUSE;
 	if (!(c = ixc_alloc()))
@@ -408,7 +410,8 @@ static unsigned ixc_emit(struct ixconn *c, struct ix_event *ev, unsigned max, bo
 		if (n == max)
 			return n;
 		ip4_addr_t *ra = ip_2_ip4(&c->pcb->remote_ip);
-		ev[n++] = (struct ix_event){.type = IX_EV_KNOCK, .handle = ixc_handle(c),
+		ev[n++] = (struct ix_event){.type = IX_EV_KNOCK,
+					    .handle = ixc_handle(c),
 					    .addr = lwip_ntohl(ip4_addr_get_u32(ra)),
 					    .port = c->pcb->remote_port};
 		c->ev &= (uint8_t)~EV_KNOCK;
@@ -420,22 +423,25 @@ static unsigned ixc_emit(struct ixconn *c, struct ix_event *ev, unsigned max, bo
 	if (c->ev & EV_CONNECTED) {
 		if (n == max)
 			return n;
-		ev[n++] = (struct ix_event){.type = IX_EV_CONNECTED, .cookie = c->cookie,
-					    .handle = ixc_handle(c), .status = c->status};
+		ev[n++] = (struct ix_event){.type = IX_EV_CONNECTED,
+					    .cookie = c->cookie,
+					    .handle = ixc_handle(c),
+					    .status = c->status};
 		c->ev &= (uint8_t)~EV_CONNECTED;
 	}
 	if (c->ev & EV_MOVED) {
 		if (n == max)
 			return n;
-		ev[n++] = (struct ix_event){.type = IX_EV_MOVED, .cookie = c->cookie,
-					    .handle = ixc_handle(c)};
+		ev[n++] = (struct ix_event){
+		    .type = IX_EV_MOVED, .cookie = c->cookie, .handle = ixc_handle(c)};
 		c->ev &= (uint8_t)~EV_MOVED;
 	}
 	for (; c->rx_untold; c->rx_untold = c->rx_untold->next, c->rx_untold_off = 0) {
 		struct mbuf *m = c->rx_untold;
 		if (n == max)
 			return n;
-		ev[n++] = (struct ix_event){.type = IX_EV_RECV, .cookie = c->cookie,
+		ev[n++] = (struct ix_event){.type = IX_EV_RECV,
+					    .cookie = c->cookie,
 					    .addr = ixc_user_addr(m->data + c->rx_untold_off),
 					    .len = (uint32_t)(m->len - c->rx_untold_off)};
 	}
@@ -448,7 +454,9 @@ static unsigned ixc_emit(struct ixconn *c, struct ix_event *ev, unsigned max, bo
 	if (c->ev & EV_SENT) {
 		if (n == max)
 			return n;
-		ev[n++] = (struct ix_event){.type = IX_EV_SENT, .cookie = c->cookie, .len = c->sent,
+		ev[n++] = (struct ix_event){.type = IX_EV_SENT,
+					    .cookie = c->cookie,
+					    .len = c->sent,
 					    .window = c->pcb ? tcp_sndbuf(c->pcb) : 0};
 		c->sent = 0;
 		c->ev &= (uint8_t)~EV_SENT;
@@ -456,8 +464,8 @@ static unsigned ixc_emit(struct ixconn *c, struct ix_event *ev, unsigned max, bo
 	if (c->ev & EV_DEAD) {
 		if (n == max)
 			return n;
-		ev[n++] = (struct ix_event){.type = IX_EV_DEAD, .cookie = c->cookie,
-					    .status = c->status};
+		ev[n++] =
+		    (struct ix_event){.type = IX_EV_DEAD, .cookie = c->cookie, .status = c->status};
 		c->ev &= (uint8_t)~EV_DEAD;
 	}
 	*done = true;
