@@ -254,6 +254,10 @@ bench: all
 	/usr/bin/python3 bench/reflect.py
 	/usr/bin/python3 bench/echo.py
 
+# memcached's own t/*.t suite against memcached on ixos (about 20 minutes; not in make test).
+memcached-suite: all
+	/usr/bin/python3 tests/qemu/test_memcached_t.py
+
 format:
 	clang-format -i $(KERNEL_C) $(wildcard kernel/*.h kernel/lib/*.h drivers/*.h drivers/*/*.h net/*.h tests/unit/*.c)
 
