@@ -214,6 +214,8 @@ void apps_get_info(struct apps_info *out)
 		out->name = apps_cur->name;
 		out->state = apps_state(apps_cur) == APP_RUNNING ? "running" : "stopping";
 		out->threads = apps_cur->nthreads;
+		out->heap_bytes = apps_cur->brk - apps_cur->brk_start;
+		out->heap_large_bytes = apps_cur->heap_large_pages * LARGE_PAGE_SIZE;
 	} else if (apps_last.name[0]) {
 		out->name = apps_last.name;
 		out->state = apps_last.state;

@@ -7,6 +7,7 @@
 #define IXOS_KERNEL_APPS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct bootinfo;
 
@@ -31,6 +32,8 @@ struct apps_info {
 	int exit_code;
 	unsigned threads;
 	unsigned starts; /* apps started since boot */
+	uint64_t heap_bytes;	   /* the running app's heap */
+	uint64_t heap_large_bytes; /* how much of it is in 2 MiB pages */
 };
 void apps_get_info(struct apps_info *out);
 

@@ -77,6 +77,8 @@ bool user_range_ok(uint64_t va, uint64_t len)
 			uint64_t e = t[(p >> (12 + 9 * level)) & 511];
 			if (!(e & PTE_P) || !(e & PTE_U))
 				return false;
+			if (level == 1 && (e & PTE_PS))
+				break; /* a 2 MiB page of the heap */
 			if (level)
 				t = phys_to_virt(e & PTE_ADDR);
 		}
@@ -95,6 +97,12 @@ bool user_page_lookup(void *arg, uint64_t va, uint64_t *phys)
 		uint64_t e = t[(va >> (12 + 9 * level)) & 511];
 		if (!(e & PTE_P) || !(e & PTE_U))
 			return false;
+		if (level == 1 && (e & PTE_PS)) {
+			/* A 2 MiB page of the heap: its 4 KiB page at va. */
+			*phys = (e & PTE_ADDR & ~(LARGE_PAGE_SIZE - 1ULL)) +
+				(va & (LARGE_PAGE_SIZE - PAGE_SIZE));
+			return true;
+		}
 		if (!level)
 			*phys = e & PTE_ADDR;
 		else

@@ -47,12 +47,17 @@ bool user_rx_region_has(uint64_t phys)
 	return false;
 }
 
-/* The leaf entry for va in the app's tables, creating tables (user-accessible) on the way. */
-static uint64_t *uwalk(uint64_t pml4, uint64_t va)
+/*
+ * The entry for va at table level `leaf` (0: a 4 KiB page's, 1: a 2 MiB page's) in the app's
+ * tables, creating tables (user-accessible) on the way. A 2 MiB page met above the leaf ends
+ * the walk: its entry is returned and *large says so.
+ */
+static uint64_t *uwalk(uint64_t pml4, uint64_t va, int leaf, bool *large)
 {
 	uint64_t *t = phys_to_virt(pml4);
 
-	for (int level = 3; level > 0; level--) {
+	*large = false;
+	for (int level = 3; level > leaf; level--) {
 		uint64_t *e = &t[(va >> (12 + 9 * level)) & 511];
 		if (!(*e & PTE_P)) {
 			uint64_t page = mem_page_alloc();
@@ -60,20 +65,32 @@ static uint64_t *uwalk(uint64_t pml4, uint64_t va)
 				return NULL;
 			/* U on the way down, or ring 3 could not reach the leaf at all. */
 			*e = page | PTE_P | PTE_W | PTE_U;
+		} else if (level == 1 && (*e & PTE_PS)) {
+			*large = true;
+			return e;
 		}
 		t = phys_to_virt(*e & PTE_ADDR);
 	}
-	return &t[(va >> 12) & 511];
+	return &t[(va >> (12 + 9 * leaf)) & 511];
+}
+
+/* The physical address of the 4 KiB page at va inside the 2 MiB page of entry e. */
+static uint64_t large_page_phys(uint64_t e, uint64_t va)
+{
+	return (e & PTE_ADDR & ~(LARGE_PAGE_SIZE - 1ULL)) + (va & (LARGE_PAGE_SIZE - PAGE_SIZE));
 }
 
 /* Maps a fresh zeroed page at va; returns its kernel pointer or NULL. */
 static uint8_t *umap_page(uint64_t pml4, uint64_t va, uint64_t flags)
 {
-	uint64_t *pte = uwalk(pml4, va);
+	bool large;
+	uint64_t *pte = uwalk(pml4, va, 0, &large);
 	uint64_t pa;
 
 	if (!pte)
 		return NULL;
+	if (large) /* heap growth again over a 2 MiB page it kept when it shrank */
+		return phys_to_virt(large_page_phys(*pte, va));
 	if (*pte & PTE_P) {
 		*pte |= flags & PTE_W; /* two segments sharing a page: the more permissive wins */
 		if (!(flags & PTE_NX))
@@ -87,12 +104,31 @@ static uint8_t *umap_page(uint64_t pml4, uint64_t va, uint64_t flags)
 	return phys_to_virt(pa);
 }
 
+/*
+ * Maps a fresh zeroed 2 MiB page at va (2 MiB aligned) if its page-directory slot is empty and
+ * memory has 2 MiB free in one aligned piece; false if not (the caller maps 4 KiB pages).
+ */
+static bool umap_large(uint64_t pml4, uint64_t va, uint64_t flags)
+{
+	bool large;
+	uint64_t *pde = uwalk(pml4, va, 1, &large), pa;
+
+	if (!pde || (*pde & PTE_P))
+		return false;
+	pa = mem_pages_alloc(LARGE_PAGE_SIZE / PAGE_SIZE, LARGE_PAGE_SIZE, 0);
+	if (!pa)
+		return false;
+	*pde = pa | PTE_P | PTE_U | PTE_PS | flags;
+	return true;
+}
+
 /* Maps the page at phys (not the app's) at va, read-only. */
 static int umap_foreign(uint64_t pml4, uint64_t va, uint64_t phys)
 {
-	uint64_t *pte = uwalk(pml4, va);
+	bool large;
+	uint64_t *pte = uwalk(pml4, va, 0, &large);
 
-	if (!pte)
+	if (!pte || large)
 		return -1;
 	*pte = phys | PTE_P | PTE_U | PTE_NX | PTE_FOREIGN;
 	return 0;
@@ -129,8 +165,9 @@ static int app_load_threads(struct app *app, unsigned nthreads)
 		ut->shared = phys_to_virt(pa);
 		ut->shared_phys = pa;
 		for (uint64_t i = 0; i < npages; i++) {
-			uint64_t *pte = uwalk(app->pml4, ut->shared_uva + i * PAGE_SIZE);
-			if (!pte) {
+			bool large;
+			uint64_t *pte = uwalk(app->pml4, ut->shared_uva + i * PAGE_SIZE, 0, &large);
+			if (!pte || large) {
 				mem_pages_free(pa + i * PAGE_SIZE, npages - i);
 				return -1;
 			}
@@ -228,12 +265,27 @@ uint64_t app_brk(struct app *app, uint64_t addr)
 	if (addr != 0 && addr >= app->brk_start && addr <= app->brk_start + USER_HEAP_MAX) {
 		/* Growing maps fresh zeroed pages; shrinking keeps them (and the NIC may still
 		 * be sending from them: pages leave an app only when it is unloaded). */
-		uint64_t p = old_top;
-		for (; p < addr; p += PAGE_SIZE)
+		uint64_t p = old_top, large = 0;
+		while (p < addr) {
+			/* Whole aligned 2 MiB stretches take a 2 MiB page where memory has one: the
+			 * slab memory of a big -m then costs one TLB entry per 2 MiB. */
+			if (!(p & (LARGE_PAGE_SIZE - 1)) && addr - p >= LARGE_PAGE_SIZE &&
+			    umap_large(app->pml4, p, PTE_W | PTE_NX)) {
+				p += LARGE_PAGE_SIZE;
+				large++;
+				continue;
+			}
 			if (!umap_page(app->pml4, p, PTE_W | PTE_NX))
 				break;
+			p += PAGE_SIZE;
+		}
+		app->heap_large_pages += large;
 		if (p >= addr)
 			end = app->brk = addr;
+		if (addr - old_top >= (64ULL << 20))
+			log_info("app %s: heap grown to %lu MiB, %lu MiB of it in 2 MiB pages",
+				 app->name, (unsigned long)((app->brk - app->brk_start) >> 20),
+				 (unsigned long)(app->heap_large_pages * 2));
 	}
 	spin_unlock(lock);
 	return end;
@@ -248,7 +300,10 @@ static void ufree_level(uint64_t table, int level)
 	for (unsigned i = 0; i < n; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level > 0)
+		if (level == 1 && (t[i] & PTE_PS))
+			mem_pages_free(t[i] & PTE_ADDR & ~(LARGE_PAGE_SIZE - 1ULL),
+				       LARGE_PAGE_SIZE / PAGE_SIZE);
+		else if (level > 0)
 			ufree_level(t[i] & PTE_ADDR, level - 1);
 		else if (!(t[i] & PTE_FOREIGN))
 			mem_pages_free(t[i] & PTE_ADDR, 1);

@@ -81,6 +81,7 @@ struct app {
 	struct uthread *threads;
 	uint32_t brk_lock;	 /* threads on several cores may grow the heap at once */
 	bool brk_refused_logged; /* the heap hit free memory's limit once: said once */
+	uint64_t heap_large_pages; /* 2 MiB pages of the heap (the rest is 4 KiB pages) */
 };
 
 /* How far the heap may grow in address space; the pages come from free memory, of which the

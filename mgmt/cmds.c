@@ -183,6 +183,10 @@ static void cmd_status(struct mgmt_buf *b)
 	mgmt_rec_str(b, "name", ai.name ? ai.name : "-");
 	mgmt_rec_str(b, "state", ai.name ? ai.state : "none");
 	mgmt_rec_u64(b, "threads", ai.threads);
+	if (ai.heap_bytes) {
+		mgmt_rec_u64(b, "heap_bytes", ai.heap_bytes);
+		mgmt_rec_u64(b, "heap_large_page_bytes", ai.heap_large_bytes);
+	}
 	mgmt_rec_end(b);
 }
 

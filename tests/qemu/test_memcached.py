@@ -564,7 +564,8 @@ print("ok")
 def memcached_restarts_while_its_connections_wait_in_time_wait(tmp, nic):
     """Connections memcached closed first sit in TIME_WAIT on every core when `ixmgr app
     restart` runs: each core's new listener still gets the port (SOF_REUSEADDR, as on Linux);
-    before, the listen failed on a core holding one, which then served nothing."""
+    before, the listen failed on a core holding one, which then served nothing. The new app's
+    heap is on 2 MiB pages (`ixmgr status`), the old one's freed."""
     cmdline = GUEST + " mgmt_ip=198.19.0.2/24 mgmt_key=" + MGMT_KEY
     with NetNS(nic=nic, mgmt=True) as ns, Machine(direct_args(cmdline, MEMCACHED_APP), smp=4,
                                                   mem="512M", netns=ns) as m:
@@ -580,6 +581,15 @@ def memcached_restarts_while_its_connections_wait_in_time_wait(tmp, nic):
         for _ in range(int(up_again.group(1))):
             m.expect(r"app memcached: listening on TCP port %d on cpu \d+" % PORT)
         client(ns, 24)  # connections land on every core again, each one served
+        # The restarted app's heap (-m 64 and more, grown in one step) is in 2 MiB pages,
+        # the first app's freed whole.
+        app = ixmgr(ns, "status")["app"]
+        app = app[-1] if isinstance(app, list) else app
+        if app.get("heap_bytes", 0) < 64 << 20 or \
+                app.get("heap_large_page_bytes", 0) < app["heap_bytes"] - (8 << 20):
+            raise TestFailure("after the restart the heap is not in 2 MiB pages: %s" % app)
+        m.pos = since
+        m.expect(r"app memcached: heap grown to \d+ MiB, \d+ MiB of it in 2 MiB pages")
         m.absent(r"FATAL|error: ")
 
 

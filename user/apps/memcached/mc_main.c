@@ -25,8 +25,9 @@
  *     and until then its worker's reads and sends are carried out by the new thread
  *     (sock.h). No memcached patch is needed for this.
  *   - Memory: the heap is grown at start by all that -m, the hash table and -c will need,
- *     or memcached fails at once with a clear message (mc_reserve below). The kernel maps
- *     apps in 4 KiB pages (no large pages for apps yet), so slab memory is not on 2 MiB pages.
+ *     or memcached fails at once with a clear message (mc_reserve below). That one growth
+ *     is mapped in 2 MiB pages wherever memory has them (kernel/user.c app_brk), so slab
+ *     memory sits on large pages; `ixmgr status` shows how much.
  *
  * Off on ixos, and why (memcached's `stats settings` shows each):
  *   - background threads: there are none (run-to-completion threads, one per core), so the
@@ -124,8 +125,8 @@ static int mc_hashpower(unsigned long megabytes)
 /*
  * -m must fit the app's memory grant, checked at start and not when the cache fills: an
  * app's heap may grow over whatever physical memory is free (the kernel keeps 16 MiB of it,
- * kernel/user.c app_brk), in 4 KiB pages (the kernel maps no large pages for apps yet). So
- * the heap is grown now by all memcached will take: the slab memory (-m), the hash table,
+ * kernel/user.c app_brk), in 2 MiB pages where it can. So the heap is grown now, in one
+ * step, by all memcached will take: the slab memory (-m), the hash table,
  * the connection table and connections (-c), and a margin for the per-thread caches. Heap
  * trimming is off, so what free() gives back stays ours for memcached's later allocations.
  * Returns 0, or -1 after saying why.
