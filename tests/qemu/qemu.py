@@ -189,10 +189,12 @@ def module_file(tmpdir, name, size, seed):
 
 
 def direct_args(cmdline, modules=()):
-    """QEMU -kernel (Multiboot1): modules are (path, args) pairs."""
+    """QEMU -kernel (Multiboot1): modules are (path, args) pairs. QEMU separates modules with
+    commas, so a comma inside a module's arguments (memcached's -o a,b) is written twice."""
     args = ["-kernel", KERNEL, "-append", cmdline]
     if modules:
-        args += ["-initrd", ",".join(("%s %s" % (p, a)).strip() for p, a in modules)]
+        args += ["-initrd", ",".join(("%s %s" % (p, a.replace(",", ",,"))).strip()
+                                     for p, a in modules)]
     return args
 
 
