@@ -1,5 +1,5 @@
 """memcached on ixos driven by real clients (issue 13): python3-pymemcache through every
-classic command (gat, which pymemcache 3.5 lacks, raw), the meta commands over a raw socket, a bulk run of SETs of random keys and
+classic command (gat, which pymemcache 3.5 lacks, raw), the meta commands over a raw socket, 200,000 SETs of random keys and
 sizes over 64 connections (on every core) read back value for value, 1,000 concurrent
 connections, and malformed or oversized commands answered with memcached's own errors while
 the server keeps serving. Each test boots a 4-CPU guest (3 dataplane cores) on igb and ixgbe.
@@ -32,6 +32,7 @@ def up(m):
     got = m.expect(r"app memcached: started, (\d+) threads?")
     for _ in range(int(got.group(1))):
         m.expect(r"app memcached: listening on TCP port %d on cpu \d+" % PORT)
+    return int(got.group(1))
 
 
 def client(ns, script, *args, timeout=600):
@@ -242,17 +243,17 @@ print(json.dumps(out))
 
 @per_nic
 def memcached_bulk_sets_read_back(tmp, nic):
-    """20,000 SETs of random keys, 1 B to 100 KiB (log-uniform: about 175 MB), over 64
+    """200,000 SETs of random keys, 1 B to 100 KiB (log-uniform: about 1.7 GB), over 64
     connections spread over every core, each read back with its exact value through another
-    connection; with -m large enough, nothing is evicted."""
-    with NetNS(nic=nic) as ns, guest(ns, "-m 900 -c 1024", mem="1536M") as m:
+    connection; with -m large enough (2800 MiB, on 2 MiB pages), nothing is evicted."""
+    with NetNS(nic=nic) as ns, guest(ns, "-m 2800 -c 1024", mem="4096M") as m:
         up(m)
-        out = client(ns, BULK, 20000, 64, timeout=900)
+        out = client(ns, BULK, 200000, 64, timeout=1800)
         print("memcached_bulk_%s: %d sets, %d MB in %s s, read back in %s s; evictions %d, "
               "items %d" % (nic, out["sets"], out["bytes"] >> 20, out["set_s"], out["get_s"],
                             out["evictions"], out["curr_items"]))
         if out["evictions"] or out["curr_items"] != out["sets"]:
-            raise TestFailure("evictions %d, items %d of %d: -m 900 should hold them all"
+            raise TestFailure("evictions %d, items %d of %d: -m 2800 should hold them all"
                               % (out["evictions"], out["curr_items"], out["sets"]))
 
         def every_core(cores, _):
