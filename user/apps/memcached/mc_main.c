@@ -25,7 +25,7 @@
  *     and until then its worker's reads and sends are carried out by the new thread
  *     (sock.h). No memcached patch is needed for this.
  *   - Memory: the heap is grown at start by all that -m, the hash table and -c will need,
- *     or memcached fails at once with a clear message (mc_reserve below). That one growth
+ *     or memcached fails at once with a clear message (mc_reserve below). That growth
  *     is mapped in 2 MiB pages wherever memory has them (kernel/user.c app_brk), so slab
  *     memory sits on large pages; `ixmgr status` shows how much.
  *
@@ -125,8 +125,8 @@ static int mc_hashpower(unsigned long megabytes)
 /*
  * -m must fit the app's memory grant, checked at start and not when the cache fills: an
  * app's heap may grow over whatever physical memory is free (the kernel keeps 16 MiB of it,
- * kernel/user.c app_brk), in 2 MiB pages where it can. So the heap is grown now, in one
- * step, by all memcached will take: the slab memory (-m), the hash table,
+ * kernel/user.c app_brk), in 2 MiB pages where it can. So the heap is grown now, at start,
+ * by all memcached will take: the slab memory (-m), the hash table,
  * the connection table and connections (-c), and a margin for the per-thread caches. Heap
  * trimming is off, so what free() gives back stays ours for memcached's later allocations.
  * Returns 0, or -1 after saying why.
@@ -136,16 +136,29 @@ static int mc_reserve(unsigned long megabytes, int hashpower, unsigned long conn
 	unsigned long need = (megabytes << 20) + (8ul << hashpower) + conns * 2048 +
 			     ix_thread_count() * (512ul << 10) + (4ul << 20);
 
+	/* In pieces of 1 GiB: newlib's malloc refuses any one request over INT_MAX. Freed
+	 * together, the pieces join into one free block at the top of the heap. */
+	enum { PIECE = 1 << 30, PIECES = 64 };
+	void *piece[PIECES];
+	unsigned n = 0;
+	unsigned long got = 0;
 	mallopt(M_TRIM_THRESHOLD, -1);
-	void *p = need >> 20 <= 1ul << 26 ? malloc(need) : NULL;
-	if (!p) {
+	while (got < need && n < PIECES) {
+		unsigned long want = need - got < PIECE ? need - got : PIECE;
+		if (!(piece[n] = malloc(want)))
+			break;
+		n++;
+		got += want;
+	}
+	for (unsigned i = 0; i < n; i++)
+		free(piece[i]);
+	if (got < need) {
 		printf("memcached: -m %lu needs %lu MiB of memory in all (hash table, %lu "
 		       "connections and per-core caches included), more than this machine can "
 		       "give the app: start it with a smaller -m\n",
 		       megabytes, (need + (1 << 20) - 1) >> 20, conns);
 		return -1;
 	}
-	free(p);
 	return 0;
 }
 
