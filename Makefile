@@ -49,7 +49,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
 include mgmt/mgmt.mk
 KOBJS += $(MGMT_KOBJS) $(BEARSSL_KOBJS)
 
-.PHONY: all setup run run-cmd run-hints gdb test unit-tests fuzz bench clean format
+.PHONY: all setup run run-cmd run-hints gdb test unit-tests fuzz bench clean format linux-guest
 .DEFAULT_GOAL := all
 
 APPS := $(patsubst user/apps/%/,%,$(wildcard user/apps/*/))
@@ -230,8 +230,12 @@ LOADGEN := $(BUILD)/host/echoload
 $(BUILD)/host/%: tools/loadgen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $<
+# mcload, the open-loop memcached/echo load generator, and its unit tests (explicit rules:
+# it is several files).
+include tools/loadgen/loadgen.mk
+LOADGEN += $(MCLOAD)
 all: $(LOADGEN)
-UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/host/test_$(t))
+UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/host/test_$(t)) $(LOADGEN_UNIT_BINS)
 
 define unit_rule
 $(BUILD)/host/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(wildcard kernel/*.h kernel/lib/*.h drivers/*.h drivers/*/*.h net/*.h tests/model/*.h)
@@ -254,7 +258,13 @@ bench: all
 	/usr/bin/python3 bench/reflect.py
 	/usr/bin/python3 bench/echo.py
 
-# memcached's own t/*.t suite against memcached on ixos (about 20 minutes; not in make test).
+# The Linux baseline guest for the benchmark: Debian's kernel, memcached and busybox
+# (bench/linux/build.sh; it skips the work when nothing changed).
+linux-guest: setup
+	bench/linux/build.sh $(BUILD)
+
+# memcached's own t/*.t suite against memcached on ixos, every file's result printed (make
+# test runs it too).
 memcached-suite: all
 	/usr/bin/python3 tests/qemu/test_memcached_t.py
 

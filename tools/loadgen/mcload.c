@@ -1,0 +1,169 @@
+/*
+ * mcload: an open-loop load generator for memcached (ascii or binary protocol) and echo
+ * servers. Requests are due on a Poisson schedule at --rate per second whatever the server
+ * does; a request's latency runs from its scheduled time to its whole reply (no coordinated
+ * omission). A request that cannot go when due (socket full, connection down, --depth
+ * reached) waits in its connection's queue and still counts from its scheduled time.
+ * One thread per --threads, each with its own connections, schedule share and histogram, in
+ * a non-blocking epoll loop. Prints one JSON object on stdout; mcload --help lists the options.
+ * This file runs the phases (connect, preload, load) and gathers the results; the settings are
+ * mcload_opts.c's, the event loop mcload_loop.c's, the report mcload_report.c's.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "tools/loadgen/mcload_dist.h"
+#include "tools/loadgen/mcload_hist.h"
+#include "tools/loadgen/mcload_loop.h"
+#include "tools/loadgen/mcload_opts.h"
+#include "tools/loadgen/mcload_report.h"
+
+#define PRELOAD_DEPTH 64 /* preload pipelines at least this deep */
+
+/* What main shares with the workers: the phase barrier, whether a phase failed, the start. */
+struct mcl_shared {
+	pthread_barrier_t bar;
+	atomic_int failed;
+	uint64_t t0;
+};
+
+/* A worker thread: connects, preloads, runs the load, in step with main at the barriers. */
+static void *worker_main(void *arg)
+{
+	struct mcl_worker *w = arg;
+	const struct mcl_opts *o = w->o;
+	struct mcl_shared *sh = w->sh;
+	if (o->ncpus > 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(o->cpus[w->id % o->ncpus], &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0)
+			fprintf(stderr, "mcload: pinning thread %u to cpu %d: %s\n", w->id,
+				o->cpus[w->id % o->ncpus], strerror(errno));
+	}
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* wake on time: lateness shows as latency */
+	w->mode = MCL_M_CONNECT;
+	for (unsigned i = 0; i < w->nconns && !w->fatal; i++)
+		mcl_loop_conn_open(w, &w->conns[i]);
+	if (mcl_loop_run(w, mcl_loop_now_ns() + (uint64_t)(o->connect_timeout * 1e9)) < 0) {
+		if (!w->fatal)
+			fprintf(stderr, "mcload: connect to %s timed out\n", o->server);
+		sh->failed = 1;
+	}
+	pthread_barrier_wait(&sh->bar);
+	if (sh->failed)
+		return NULL;
+	if (o->preload) {
+		w->mode = MCL_M_PRELOAD;
+		w->depth = o->depth > PRELOAD_DEPTH ? o->depth : PRELOAD_DEPTH;
+		for (unsigned i = 0; i < w->nconns; i++)
+			mcl_loop_conn_pump(w, &w->conns[i]);
+		if (mcl_loop_run(w, mcl_loop_now_ns() + (uint64_t)(o->preload_timeout * 1e9)) < 0) {
+			fprintf(stderr, "mcload: preload did not finish in %g s\n",
+				o->preload_timeout);
+			sh->failed = 1;
+		}
+	}
+	pthread_barrier_wait(&sh->bar);
+	pthread_barrier_wait(&sh->bar); /* main sets t0 in between */
+	if (sh->failed)
+		return NULL;
+	w->mode = MCL_M_LOAD;
+	w->depth = o->depth;
+	w->t_meas = sh->t0 + (uint64_t)(o->warmup * 1e9);
+	w->t_end = w->t_meas + (uint64_t)(o->duration * 1e9);
+	mcl_dist_sched_init(&w->sched, o->rate / o->threads, o->seed, 1000 + w->id, sh->t0);
+	mcl_loop_run(w, w->t_end + (uint64_t)(o->drain * 1e9));
+	mcl_loop_count_outstanding(w);
+	return NULL;
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "mcload: hard deadline passed, giving up\n";
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	struct mcl_opts o;
+	mcl_opts_parse(&o, argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	/* The loops keep their own deadlines; this only catches a hang past all of them. */
+	signal(SIGALRM, on_alarm);
+	double budget = o.connect_timeout + (o.preload ? o.preload_timeout : 0) + o.warmup +
+			o.duration + o.drain;
+	alarm((unsigned)budget + 5);
+
+	struct mcl_shared sh = {.failed = 0};
+	pthread_barrier_init(&sh.bar, NULL, o.threads + 1);
+	struct mcl_worker *ws = calloc(o.threads, sizeof(*ws));
+	struct mcl_conn *conns = calloc(o.conns, sizeof(*conns));
+	if (!ws || !conns)
+		mcl_loop_die_nomem();
+	for (unsigned i = 0; i < o.conns; i++)
+		conns[i].fd = -1;
+	unsigned first = 0;
+	for (unsigned i = 0; i < o.threads; i++) {
+		struct mcl_worker *w = &ws[i];
+		w->o = &o;
+		w->sh = &sh;
+		w->id = i;
+		w->nconns = o.conns / o.threads + (i < o.conns % o.threads);
+		w->conns = conns + first;
+		first += w->nconns;
+		w->ep = epoll_create1(EPOLL_CLOEXEC);
+		w->pl_next = i;
+		w->st.preload_keys = o.preload && o.keys > i ? (o.keys - 1 - i) / o.threads + 1 : 0;
+		mcl_dist_rng_seed(&w->rng, o.seed, 2000 + i);
+		mcl_hist_init(&w->hist);
+		if (w->ep < 0 || pthread_create(&w->th, NULL, worker_main, w) != 0) {
+			fprintf(stderr, "mcload: cannot start thread %u: %s\n", i, strerror(errno));
+			exit(1);
+		}
+	}
+	double preload_s = 0;
+	pthread_barrier_wait(&sh.bar); /* connected: the workers stop here if one failed */
+	if (!sh.failed) {
+		uint64_t t_pl = mcl_loop_now_ns();
+		pthread_barrier_wait(&sh.bar); /* preloaded */
+		preload_s = (double)(mcl_loop_now_ns() - t_pl) / 1e9;
+		sh.t0 = mcl_loop_now_ns();
+		pthread_barrier_wait(&sh.bar); /* go */
+	}
+	struct mcl_stats st = {0};
+	struct mcl_hist *h = malloc(sizeof(*h));
+	if (!h)
+		mcl_loop_die_nomem();
+	mcl_hist_init(h);
+	for (unsigned i = 0; i < o.threads; i++) {
+		pthread_join(ws[i].th, NULL);
+		mcl_report_stats_add(&st, &ws[i].st);
+		mcl_hist_merge(h, &ws[i].hist);
+		close(ws[i].ep);
+	}
+	if (!sh.failed) {
+		mcl_report_json(&o, &st, h, preload_s);
+		if (!o.quiet)
+			mcl_report_summary(&o, &st, h, preload_s);
+	}
+	for (unsigned i = 0; i < o.conns; i++)
+		mcl_loop_conn_free(&conns[i]);
+	free(h);
+	free(conns);
+	free(ws);
+	return sh.failed ? 1 : 0;
+}

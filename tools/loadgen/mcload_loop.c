@@ -1,0 +1,404 @@
+/* mcload's event loop: connections, dispatch, replies and reconnects (see mcload_loop.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/loadgen/mcload_loop.h"
+
+#define RETRY_NS (20 * 1000000ull) /* wait before reconnecting */
+#define WAIT_MAX (1u << 20)	   /* queued requests per connection; more are lost */
+
+enum { R_WARM, R_MEAS, R_PRELOAD };  /* struct mcl_req's kind */
+enum { C_DOWN, C_CONNECTING, C_UP }; /* struct mcl_conn's state */
+
+uint64_t mcl_loop_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void mcl_loop_die_nomem(void)
+{
+	fprintf(stderr, "mcload: out of memory\n");
+	exit(1);
+}
+
+static struct mcl_req *ring_at(struct mcl_ring *r, size_t i)
+{
+	return &r->q[(r->head + i) & (r->cap - 1)];
+}
+
+static void ring_push(struct mcl_ring *r, const struct mcl_req *x)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct mcl_req *q = malloc(cap * sizeof(*q));
+		if (!q)
+			mcl_loop_die_nomem();
+		for (size_t i = 0; i < r->n; i++)
+			q[i] = *ring_at(r, i);
+		free(r->q);
+		*r = (struct mcl_ring){.q = q, .head = 0, .n = r->n, .cap = cap};
+	}
+	*ring_at(r, r->n++) = *x;
+}
+
+/* Removes entry i, moving the ones before it up by one. */
+static void ring_remove(struct mcl_ring *r, size_t i)
+{
+	for (; i > 0; i--)
+		*ring_at(r, i) = *ring_at(r, i - 1);
+	r->head = (r->head + 1) & (r->cap - 1);
+	r->n--;
+}
+
+/* A request leaves the books: counted lost unless it was a warmup one. */
+static void req_lost(struct mcl_worker *w, const struct mcl_req *q)
+{
+	w->pending--;
+	if (q->kind == R_MEAS)
+		w->st.lost++;
+	else if (q->kind == R_PRELOAD) {
+		w->st.preload_done++;
+		w->st.preload_errors++;
+	}
+}
+
+/* Closes c: its requests in flight are lost, its queue waits for the reconnect. */
+static void conn_fail(struct mcl_worker *w, struct mcl_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	for (size_t i = 0; i < c->fly.n; i++)
+		req_lost(w, ring_at(&c->fly, i));
+	c->fly.n = c->unsent = 0;
+	mcl_proto_buf_consume(&c->out, c->out.len);
+	c->state = C_DOWN;
+	c->retry_at = mcl_loop_now_ns() + RETRY_NS;
+	w->ndown++;
+	if (w->mode == MCL_M_CONNECT)
+		w->fatal = true;
+}
+
+static void connect_failed(struct mcl_worker *w, struct mcl_conn *c, int err)
+{
+	if (w->mode == MCL_M_CONNECT && !w->fatal)
+		fprintf(stderr, "mcload: connect to %s failed: %s\n", w->o->server, strerror(err));
+	w->st.connect_errors++;
+	conn_fail(w, c);
+}
+
+void mcl_loop_conn_open(struct mcl_worker *w, struct mcl_conn *c)
+{
+	if (c->opened)
+		w->st.reconnects++;
+	c->opened = true;
+	c->built = c->written = c->echo_seq = 0;
+	mcl_proto_parser_init(&c->parser, w->o->proto, w->o->size);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		connect_failed(w, c, errno);
+		return;
+	}
+	int one = 1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	int rc = connect(c->fd, (const struct sockaddr *)&w->o->addr, sizeof(w->o->addr));
+	if (rc < 0 && errno != EINPROGRESS) {
+		connect_failed(w, c, errno);
+		return;
+	}
+	/* Edge-triggered: every read and write goes on until EAGAIN. */
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				 .data.ptr = c};
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+		connect_failed(w, c, errno);
+		return;
+	}
+	c->state = rc == 0 ? C_UP : C_CONNECTING;
+}
+
+/* Writes what it can of c's output; marks the requests it finished sending. */
+static void conn_flush(struct mcl_worker *w, struct mcl_conn *c)
+{
+	while (c->out.len > c->out.off) {
+		ssize_t n =
+		    send(c->fd, c->out.data + c->out.off, c->out.len - c->out.off, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (errno == EAGAIN)
+				break;
+			continue;
+		}
+		if (n < 0) {
+			conn_fail(w, c);
+			return;
+		}
+		mcl_proto_buf_consume(&c->out, (size_t)n);
+		c->written += (uint64_t)n;
+	}
+	while (c->unsent > 0) {
+		struct mcl_req *q = ring_at(&c->fly, c->fly.n - c->unsent);
+		if (q->end > c->written)
+			break;
+		if (q->kind == R_MEAS)
+			w->st.sent++;
+		c->unsent--;
+	}
+}
+
+/* Builds q's bytes onto c's output. */
+static void conn_build(struct mcl_worker *w, struct mcl_conn *c, struct mcl_req *q)
+{
+	const struct mcl_opts *o = w->o;
+	char key[MCL_KEY_MAX];
+	size_t before = c->out.len - c->out.off;
+	int rc;
+	q->opaque = c->next_opaque++;
+	if (q->op == MCL_OP_ECHO) {
+		rc = mcl_proto_build_echo(&c->out, c->echo_seq++, o->size);
+	} else {
+		unsigned klen = mcl_dist_key(o->wl, o->seed, q->key, o->keys, key);
+		if (q->op == MCL_OP_GET)
+			rc = mcl_proto_build_get(o->proto, &c->out, key, klen, q->opaque);
+		else
+			rc = mcl_proto_build_set(o->proto, &c->out, key, klen,
+						 mcl_dist_value_size(o->wl, o->seed, q->key),
+						 q->opaque);
+	}
+	if (rc < 0)
+		mcl_loop_die_nomem();
+	c->built += c->out.len - c->out.off - before;
+	q->end = c->built;
+}
+
+/* Tops up preload work, moves waiting requests in flight up to the depth, and writes. */
+void mcl_loop_conn_pump(struct mcl_worker *w, struct mcl_conn *c)
+{
+	if (c->state != C_UP)
+		return;
+	while (w->mode == MCL_M_PRELOAD && c->wait.n + c->fly.n < w->depth &&
+	       w->pl_next < w->o->keys) {
+		struct mcl_req q = {.key = w->pl_next, .op = MCL_OP_SET, .kind = R_PRELOAD};
+		w->pl_next += w->o->threads;
+		w->pending++;
+		ring_push(&c->wait, &q);
+	}
+	while (c->wait.n > 0 && c->fly.n < w->depth) {
+		struct mcl_req q = *ring_at(&c->wait, 0);
+		ring_remove(&c->wait, 0);
+		conn_build(w, c, &q);
+		ring_push(&c->fly, &q);
+		c->unsent++;
+	}
+	conn_flush(w, c);
+}
+
+/* Matches reply r to its request and books it; false when it answers none (garbage). */
+static bool conn_reply(struct mcl_worker *w, struct mcl_conn *c, const struct mcl_reply *r,
+		       uint64_t now)
+{
+	const struct mcl_opts *o = w->o;
+	size_t i = 0;
+	if (o->proto == MCL_PROTO_BINARY)
+		while (i < c->fly.n && ring_at(&c->fly, i)->opaque != r->opaque)
+			i++;
+	if (i >= c->fly.n - c->unsent)
+		return false; /* nothing in flight (or not yet sent) that it could answer */
+	struct mcl_req q = *ring_at(&c->fly, i);
+	if (r->op != MCL_OP_ANY && r->op != q.op)
+		return false;
+	if (r->key) {
+		char key[MCL_KEY_MAX];
+		unsigned klen = mcl_dist_key(o->wl, o->seed, q.key, o->keys, key);
+		if (klen != r->key_len || memcmp(key, r->key, klen) != 0)
+			return false;
+	}
+	ring_remove(&c->fly, i);
+	w->pending--;
+	if (q.kind == R_PRELOAD) {
+		w->st.preload_done++;
+		w->st.preload_errors += r->kind != MCL_REPLY_STORED;
+	} else if (q.kind == R_MEAS) {
+		w->st.completed++;
+		mcl_hist_record(&w->hist, now > q.sched ? now - q.sched : 0);
+		w->st.hits += r->kind == MCL_REPLY_HIT;
+		w->st.misses += r->kind == MCL_REPLY_MISS;
+		w->st.stored += r->kind == MCL_REPLY_STORED;
+		w->st.errors += r->kind == MCL_REPLY_ERROR || r->kind == MCL_REPLY_NOT_STORED;
+	}
+	return true;
+}
+
+static void conn_read(struct mcl_worker *w, struct mcl_conn *c)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, w->rbuf, sizeof(w->rbuf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			conn_fail(w, c); /* EOF or reset: in flight is lost */
+			return;
+		}
+		uint64_t now = mcl_loop_now_ns();
+		size_t off = 0, used;
+		struct mcl_reply r;
+		while (off < (size_t)n) {
+			int rc =
+			    mcl_proto_parse(&c->parser, w->rbuf + off, (size_t)n - off, &used, &r);
+			off += used;
+			if (rc == MCL_PARSE_MORE)
+				break;
+			if (rc == MCL_PARSE_ERROR || !conn_reply(w, c, &r, now)) {
+				w->st.parse_errors++;
+				conn_fail(w, c);
+				return;
+			}
+		}
+	}
+	mcl_loop_conn_pump(w, c);
+}
+
+static void conn_event(struct mcl_worker *w, struct mcl_conn *c, uint32_t events)
+{
+	if (c->state == C_CONNECTING) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			connect_failed(w, c, err);
+			return;
+		}
+		if (!(events & (EPOLLOUT | EPOLLIN)))
+			return;
+		c->state = C_UP;
+		mcl_loop_conn_pump(w, c);
+	}
+	if (c->state == C_UP && (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)))
+		conn_read(w, c);
+	if (c->state == C_UP && (events & EPOLLOUT))
+		mcl_loop_conn_pump(w, c);
+}
+
+/* Issues one scheduled request to a connection, and books why it could not go at once. */
+static void issue(struct mcl_worker *w, uint64_t t)
+{
+	const struct mcl_opts *o = w->o;
+	struct mcl_req q = {
+	    .sched = t, .kind = t >= w->t_meas ? R_MEAS : R_WARM, .op = MCL_OP_ECHO};
+	if (o->proto != MCL_PROTO_ECHO) {
+		q.op = mcl_dist_is_set(o->wl, &w->rng) ? MCL_OP_SET : MCL_OP_GET;
+		q.key = mcl_dist_below(&w->rng, o->keys);
+	}
+	unsigned ci = o->random_assign ? (unsigned)mcl_dist_below(&w->rng, w->nconns) : w->rr++;
+	struct mcl_conn *c = &w->conns[ci % w->nconns];
+	bool meas = q.kind == R_MEAS;
+	w->st.scheduled += meas;
+	w->pending++;
+	if (c->wait.n >= WAIT_MAX) {
+		req_lost(w, &q);
+		return;
+	}
+	ring_push(&c->wait, &q);
+	mcl_loop_conn_pump(w, c);
+	if (c->wait.n > 0 && c->state == C_UP)
+		w->st.depth_waits += meas;
+	else if (c->wait.n > 0 || c->unsent > 0)
+		w->st.backlogged += meas;
+}
+
+/* Whether the current phase is over (or failed: then *rc is -1). */
+static bool phase_done(struct mcl_worker *w, uint64_t now, uint64_t deadline, int *rc)
+{
+	*rc = 0;
+	if (w->mode == MCL_M_CONNECT) {
+		unsigned up = 0;
+		for (unsigned i = 0; i < w->nconns; i++)
+			up += w->conns[i].state == C_UP;
+		if (up == w->nconns)
+			return true;
+		*rc = -1;
+		return w->fatal || now >= deadline;
+	}
+	if (w->mode == MCL_M_PRELOAD) {
+		*rc = now >= deadline ? -1 : 0;
+		return w->st.preload_done == w->st.preload_keys || now >= deadline;
+	}
+	return now >= w->t_end && (w->pending == 0 || now >= deadline);
+}
+
+/* Runs the event loop until the phase ends; returns 0, or -1 if it failed or timed out. */
+int mcl_loop_run(struct mcl_worker *w, uint64_t deadline)
+{
+	struct epoll_event evs[64];
+	for (;;) {
+		uint64_t now = mcl_loop_now_ns(), wake = deadline;
+		int rc;
+		if (w->mode == MCL_M_LOAD) {
+			uint64_t t;
+			while ((t = mcl_dist_sched_peek(&w->sched)) <= now && t < w->t_end)
+				issue(w, mcl_dist_sched_pop(&w->sched));
+			if (t < w->t_end && t < wake)
+				wake = t;
+			else if (now < w->t_end && w->t_end < wake)
+				wake = w->t_end;
+		}
+		if (w->ndown > 0 && w->mode != MCL_M_CONNECT) {
+			for (unsigned i = 0; i < w->nconns; i++) {
+				struct mcl_conn *c = &w->conns[i];
+				if (c->state == C_DOWN && c->retry_at <= now) {
+					w->ndown--;
+					mcl_loop_conn_open(w, c);
+				}
+				if (c->state == C_DOWN && c->retry_at < wake)
+					wake = c->retry_at;
+			}
+		}
+		if (phase_done(w, now, deadline, &rc))
+			return rc;
+		uint64_t dt = wake > now ? wake - now : 0;
+		struct timespec ts = {.tv_sec = (time_t)(dt / 1000000000u),
+				      .tv_nsec = (long)(dt % 1000000000u)};
+		int n = w->no_pwait2 ? -1 : epoll_pwait2(w->ep, evs, 64, &ts, NULL);
+		if (w->no_pwait2 || (n < 0 && errno == ENOSYS)) {
+			w->no_pwait2 = true; /* milliseconds, rounded up: wakes late, never early */
+			n = epoll_wait(w->ep, evs, 64, (int)((dt + 999999) / 1000000u));
+		}
+		for (int i = 0; i < n; i++) {
+			struct mcl_conn *c = evs[i].data.ptr;
+			if (c->state != C_DOWN)
+				conn_event(w, c, evs[i].events);
+		}
+	}
+}
+
+void mcl_loop_count_outstanding(struct mcl_worker *w)
+{
+	for (unsigned i = 0; i < w->nconns; i++) {
+		struct mcl_conn *c = &w->conns[i];
+		for (size_t j = 0; j < c->wait.n; j++)
+			w->st.outstanding += ring_at(&c->wait, j)->kind == R_MEAS;
+		for (size_t j = 0; j < c->fly.n; j++)
+			w->st.outstanding += ring_at(&c->fly, j)->kind == R_MEAS;
+	}
+}
+
+void mcl_loop_conn_free(struct mcl_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->wait.q);
+	free(c->fly.q);
+	mcl_proto_buf_free(&c->out);
+}

@@ -1,0 +1,217 @@
+/* mcload settings: option parsing, --help and validation (see mcload_opts.h). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/loadgen/mcload_opts.h"
+
+#define MAX_CONNS 10000
+
+/* One option: its type ('d' double, 'u' unsigned, 'U' uint64, 's' string, 'y'/'n' set or
+ * clear a flag, 'h' help), where it goes, its bounds and what it means. */
+struct optdef {
+	const char *name, *arg;
+	char type;
+	void *p;
+	double min, max;
+	const char *help;
+};
+
+static void usage(FILE *f, const struct optdef *d)
+{
+	fprintf(f,
+		"usage: mcload --rate R [options]\n"
+		"Open-loop Poisson load on a memcached (ascii/binary) or echo server. Latency is "
+		"from each\nrequest's scheduled time to its whole reply. One JSON object on "
+		"stdout, a summary on\nstderr. Exit 0: the run completed; 1: it could not "
+		"measure (connect or preload failed);\n2: bad usage.\n");
+	for (; d->name; d++) {
+		char opt[48];
+		snprintf(opt, sizeof(opt), "--%s%s%s", d->name, d->arg ? " " : "",
+			 d->arg ? d->arg : "");
+		fprintf(f, "  %-24s %s", opt, d->help);
+		if (d->type == 'd' && *(double *)d->p < d->min)
+			fprintf(f, " (required)");
+		else if (d->type == 'd')
+			fprintf(f, " (default %g)", *(double *)d->p);
+		else if (d->type == 'u')
+			fprintf(f, " (default %u)", *(unsigned *)d->p);
+		else if (d->type == 'U')
+			fprintf(f, " (default %llu)", (unsigned long long)*(uint64_t *)d->p);
+		else if (d->type == 's' && *(const char **)d->p)
+			fprintf(f, " (default %s)", *(const char **)d->p);
+		fputc('\n', f);
+	}
+	fprintf(f, "Workloads (mutilate's): usr: keys 19 B, values 2 B, 0.2%% SETs. etc: key size "
+		   "round(GEV(30.7984,\n8.20449, 0.078688)) in [digits of --keys, 250]; value size "
+		   "fb_value: 0..14 B with mutilate's\ntable (44.155%% in all: 2 B 17.82%%, 3 B "
+		   "9.239%%, 11 B 8.989%%, ...), else round(GPareto(15,\n214.476, 0.348238)); "
+		   "clamped to [1, 1000000] B; 3.3%% SETs. Keys uniform; a key's sizes depend\n"
+		   "only on its index and --seed. Counts are of requests due in the measured "
+		   "window; parse_errors,\nreconnects and connect_errors cover the whole run.\n");
+}
+
+__attribute__((format(printf, 1, 2))) static void bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "mcload: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, " (mcload --help lists the options)\n");
+	va_end(ap);
+	exit(2);
+}
+
+static void parse_value(const struct optdef *d, const char *arg)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	if (d->type != 'd') /* integers: digits only, exact up to 2^64 - 1 */
+		v = arg[0] >= '0' && arg[0] <= '9' ? (double)strtoull(arg, &end, 10) : NAN;
+	if (end == arg || *end || errno || !(v >= d->min && v <= d->max)) {
+		char range[64];
+		snprintf(range, sizeof(range), "%s: must be a number in [%g, %g]", arg, d->min,
+			 d->max);
+		bad_usage("bad --%s %s", d->name, range);
+	}
+	if (d->type == 'd')
+		*(double *)d->p = v;
+	else if (d->type == 'u')
+		*(unsigned *)d->p = (unsigned)v;
+	else
+		*(uint64_t *)d->p = strtoull(arg, NULL, 10);
+}
+
+static void parse_cpus(struct mcl_opts *o, const char *list)
+{
+	const char *s = list;
+	while (*s) {
+		char *end;
+		long lo = strtol(s, &end, 10), hi = lo;
+		if (end == s || lo < 0)
+			bad_usage("bad --cpu %s: want a list like 0,2-3", list);
+		if (*end == '-') {
+			s = end + 1;
+			hi = strtol(s, &end, 10);
+			if (end == s || hi < lo)
+				bad_usage("bad --cpu %s: want a list like 0,2-3", list);
+		}
+		for (long c = lo; c <= hi && o->ncpus < MCL_MAX_THREADS; c++)
+			o->cpus[o->ncpus++] = (int)c;
+		if (hi >= CPU_SETSIZE)
+			bad_usage("bad --cpu %s: cpu number too large", list);
+		s = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			bad_usage("bad --cpu %s: want a list like 0,2-3", list);
+	}
+}
+
+void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
+{
+	const char *proto = "ascii", *workload = "usr", *assign = "rr", *port;
+	bool no_preload = false, preload = false;
+	*o = (struct mcl_opts){.server = "127.0.0.1:11211",
+			       .warmup = 1,
+			       .duration = 5,
+			       .drain = 2,
+			       .connect_timeout = 2,
+			       .preload_timeout = 30,
+			       .conns = 16,
+			       .depth = 1,
+			       .threads = 1,
+			       .size = 64,
+			       .keys = 100000,
+			       .seed = 1};
+	const struct optdef defs[] = {
+	    {"server", "HOST:PORT", 's', &o->server, 0, 0, "server address, IPv4"},
+	    {"proto", "P", 's', &proto, 0, 0, "ascii, binary (memcached) or echo"},
+	    {"workload", "W", 's', &workload, 0, 0, "memcached workload: usr or etc"},
+	    {"rate", "R", 'd', &o->rate, 1e-3, 1e8,
+	     "requests per second, all connections together"},
+	    {"conns", "N", 'u', &o->conns, 1, MAX_CONNS,
+	     "TCP connections in all, shared out among the threads"},
+	    {"depth", "D", 'u', &o->depth, 1, 65536,
+	     "most requests in flight per connection (pipelining)"},
+	    {"threads", "N", 'u', &o->threads, 1, MCL_MAX_THREADS,
+	     "threads, each with its own connections and rate share"},
+	    {"cpu", "LIST", 's', &o->cpu_list, 0, 0,
+	     "pin thread i to CPU LIST[i mod length], e.g. 0,2-3 (no pinning)"},
+	    {"assign", "A", 's', &assign, 0, 0, "requests to connections: rr or random"},
+	    {"keys", "N", 'U', &o->keys, 1, 1e9, "number of keys (memcached)"},
+	    {"size", "B", 'u', &o->size, 1, MCL_VALUE_MAX, "bytes per echo message"},
+	    {"seed", "N", 'U', &o->seed, 0, 1.8446744073709552e19,
+	     "seed of the schedule, keys and sizes"},
+	    {"warmup", "S", 'd', &o->warmup, 0, 86400, "seconds of load not recorded, before"},
+	    {"duration", "S", 'd', &o->duration, 1e-3, 86400, "seconds measured"},
+	    {"drain", "S", 'd', &o->drain, 0, 3600,
+	     "at most this many seconds of waiting for replies after"},
+	    {"connect-timeout", "S", 'd', &o->connect_timeout, 1e-3, 600,
+	     "seconds allowed to connect"},
+	    {"preload-timeout", "S", 'd', &o->preload_timeout, 1e-3, 3600,
+	     "seconds allowed for the preload"},
+	    {"preload", NULL, 'y', &preload, 0, 0,
+	     "SET every key once before the load (default for memcached)"},
+	    {"no-preload", NULL, 'n', &no_preload, 0, 0, "do not preload"},
+	    {"quiet", NULL, 'y', &o->quiet, 0, 0, "no summary on stderr"},
+	    {"help", NULL, 'h', NULL, 0, 0, "this text"},
+	    {0},
+	};
+	enum { N = sizeof(defs) / sizeof(defs[0]) };
+	struct option lopts[N];
+	for (unsigned i = 0; i < N; i++)
+		lopts[i] = (struct option){defs[i].name, defs[i].arg ? 1 : 0, NULL, (int)i};
+	int i;
+	while ((i = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		if (i < 0 || i >= N - 1)
+			exit(2); /* getopt_long said what */
+		const struct optdef *d = &defs[i];
+		if (d->type == 'h') {
+			usage(stdout, defs);
+			exit(0);
+		}
+		if (d->type == 's')
+			*(const char **)d->p = optarg;
+		else if (d->type == 'y' || d->type == 'n')
+			*(bool *)d->p = true;
+		else
+			parse_value(d, optarg);
+	}
+	if (optind < argc)
+		bad_usage("unexpected argument %s", argv[optind]);
+	if (o->rate <= 0)
+		bad_usage("--rate R is required");
+	if (mcl_proto_parse_name(proto, &o->proto) < 0)
+		bad_usage("unknown --proto %s: want ascii, binary or echo", proto);
+	if (mcl_dist_workload_parse(workload, &o->wl) < 0)
+		bad_usage("unknown --workload %s: want usr or etc", workload);
+	if (strcmp(assign, "rr") && strcmp(assign, "random"))
+		bad_usage("unknown --assign %s: want rr or random", assign);
+	o->random_assign = assign[0] == 'r' && assign[1] == 'a';
+	if (o->threads > o->conns)
+		bad_usage("--threads must not exceed --conns");
+	if (preload && no_preload)
+		bad_usage("--preload and --no-preload conflict");
+	o->preload = o->proto != MCL_PROTO_ECHO && !no_preload;
+	if (o->cpu_list)
+		parse_cpus(o, o->cpu_list);
+	char host[64];
+	port = strrchr(o->server, ':');
+	size_t hlen = port ? (size_t)(port - o->server) : 0;
+	char *end = NULL;
+	long pnum = port ? strtol(port + 1, &end, 10) : 0;
+	if (!port || hlen >= sizeof(host) || !port[1] || *end || pnum < 1 || pnum > 65535)
+		bad_usage("bad --server %s: want IPV4:PORT", o->server);
+	memcpy(host, o->server, hlen);
+	host[hlen] = '\0';
+	o->addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)pnum)};
+	if (inet_pton(AF_INET, host, &o->addr.sin_addr) != 1)
+		bad_usage("bad --server %s: want IPV4:PORT", o->server);
+}

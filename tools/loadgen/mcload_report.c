@@ -1,0 +1,72 @@
+/* mcload's results: merging the counters, the JSON object and the summary (mcload_report.h). */
+#include <stdio.h>
+
+#include "tools/loadgen/mcload_report.h"
+
+void mcl_report_stats_add(struct mcl_stats *dst, const struct mcl_stats *src)
+{
+	uint64_t *d = &dst->scheduled;
+	const uint64_t *s = &src->scheduled;
+	for (unsigned k = 0; k < sizeof(*dst) / sizeof(uint64_t); k++)
+		d[k] += s[k];
+}
+
+void mcl_report_json(const struct mcl_opts *o, const struct mcl_stats *st, const struct mcl_hist *h,
+		     double preload_s)
+{
+	printf(
+	    "{\"tool\": \"mcload\", \"server\": \"%s\", \"proto\": \"%s\", \"workload\": %s%s%s, "
+	    "\"rate\": %g, \"conns\": %u, \"depth\": %u, \"threads\": %u, \"cpu\": %s%s%s, "
+	    "\"assign\": \"%s\", \"keys\": %llu, \"size\": %u, \"seed\": %llu, \"warmup\": %g, "
+	    "\"duration\": %g, \"drain\": %g, \"preload\": %s, ",
+	    o->server, mcl_proto_name(o->proto), o->proto == MCL_PROTO_ECHO ? "" : "\"",
+	    o->proto == MCL_PROTO_ECHO ? "null" : mcl_dist_workload_name(o->wl),
+	    o->proto == MCL_PROTO_ECHO ? "" : "\"", o->rate, o->conns, o->depth, o->threads,
+	    o->cpu_list ? "\"" : "", o->cpu_list ? o->cpu_list : "null", o->cpu_list ? "\"" : "",
+	    o->random_assign ? "random" : "rr", (unsigned long long)o->keys, o->size,
+	    (unsigned long long)o->seed, o->warmup, o->duration, o->drain,
+	    o->preload ? "true" : "false");
+	printf("\"preload_s\": %.3f, \"preload_keys\": %llu, \"preload_errors\": %llu, ", preload_s,
+	       (unsigned long long)st->preload_keys, (unsigned long long)st->preload_errors);
+	static const char *const names[] = {
+	    "scheduled",   "sent",	   "completed",	 "errors",	   "hits",
+	    "misses",	   "stored",	   "lost",	 "backlogged",	   "depth_waits",
+	    "outstanding", "parse_errors", "reconnects", "connect_errors",
+	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) + 3 == sizeof(struct mcl_stats) / 8,
+		       "a name for every counter but the preload ones, in struct order");
+	const uint64_t *v = &st->scheduled;
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		printf("\"%s\": %llu, ", names[i], (unsigned long long)v[i]);
+	printf("\"offered_rate\": %.1f, \"achieved_rate\": %.1f, \"latency_us\": ",
+	       (double)st->scheduled / o->duration, (double)st->completed / o->duration);
+	mcl_hist_json_summary(stdout, h);
+	printf(", \"histogram\": ");
+	mcl_hist_json_buckets(stdout, h);
+	printf("}\n");
+}
+
+void mcl_report_summary(const struct mcl_opts *o, const struct mcl_stats *st,
+			const struct mcl_hist *h, double preload_s)
+{
+	fprintf(stderr,
+		"mcload: %s/%s %s: %g req/s offered, %.1f completed/s over %g s (%u conns, depth "
+		"%u)\n  completed %llu hits %llu misses %llu errors %llu lost %llu outstanding "
+		"%llu backlogged %llu parse_errors %llu reconnects %llu\n  latency us: p50 %.1f "
+		"p90 %.1f p99 %.1f p99.9 %.1f max %.1f mean %.1f",
+		mcl_proto_name(o->proto),
+		o->proto == MCL_PROTO_ECHO ? "-" : mcl_dist_workload_name(o->wl), o->server,
+		o->rate, (double)st->completed / o->duration, o->duration, o->conns, o->depth,
+		(unsigned long long)st->completed, (unsigned long long)st->hits,
+		(unsigned long long)st->misses, (unsigned long long)st->errors,
+		(unsigned long long)st->lost, (unsigned long long)st->outstanding,
+		(unsigned long long)st->backlogged, (unsigned long long)st->parse_errors,
+		(unsigned long long)st->reconnects, mcl_hist_percentile(h, 50) / 1e3,
+		mcl_hist_percentile(h, 90) / 1e3, mcl_hist_percentile(h, 99) / 1e3,
+		mcl_hist_percentile(h, 99.9) / 1e3, h->max_ns / 1e3, mcl_hist_mean(h) / 1e3);
+	if (o->preload)
+		fprintf(stderr, "\n  preload: %llu keys in %.3f s, %llu errors",
+			(unsigned long long)st->preload_keys, preload_s,
+			(unsigned long long)st->preload_errors);
+	fputc('\n', stderr);
+}

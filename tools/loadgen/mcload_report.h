@@ -1,0 +1,32 @@
+/*
+ * mcload's results: the counters a run keeps, and their report, one JSON object on stdout and
+ * a human summary on stderr.
+ */
+#ifndef MCLOAD_REPORT_H
+#define MCLOAD_REPORT_H
+
+#include <stdint.h>
+
+#include "tools/loadgen/mcload_hist.h"
+#include "tools/loadgen/mcload_opts.h"
+
+/* Counters: all uint64_t, so merging adds them as an array. */
+struct mcl_stats {
+	uint64_t scheduled, sent, completed, errors, hits, misses, stored, lost, backlogged;
+	uint64_t depth_waits, outstanding, parse_errors, reconnects, connect_errors;
+	uint64_t preload_keys, preload_done, preload_errors;
+};
+
+/* Adds every counter of src to dst. */
+void mcl_report_stats_add(struct mcl_stats *dst, const struct mcl_stats *src);
+/*
+ * Prints the run as one JSON object (a line) on stdout: the settings of o, the preload
+ * (preload_s seconds), the counters of st, the rates over o->duration, and h's latencies.
+ */
+void mcl_report_json(const struct mcl_opts *o, const struct mcl_stats *st, const struct mcl_hist *h,
+		     double preload_s);
+/* Prints the same run's summary, a few lines, on stderr. */
+void mcl_report_summary(const struct mcl_opts *o, const struct mcl_stats *st,
+			const struct mcl_hist *h, double preload_s);
+
+#endif
