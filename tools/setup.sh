@@ -30,6 +30,8 @@ NEEDS=(
   "/usr/lib/python3/dist-packages/pymemcache/__init__.py:python3-pymemcache"
   "prove:perl"
   "/usr/sbin/nutcracker:nutcracker"
+  "/usr/sbin/modinfo:kmod"
+  "cpio:cpio"
   "clang:clang"
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )
