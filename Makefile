@@ -49,7 +49,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
 include mgmt/mgmt.mk
 KOBJS += $(MGMT_KOBJS) $(BEARSSL_KOBJS)
 
-.PHONY: all setup run run-cmd run-hints gdb test unit-tests fuzz bench clean format linux-guest
+.PHONY: all setup run run-cmd run-hints gdb test unit-tests fuzz bench bench-reflect clean format linux-guest
 .DEFAULT_GOAL := all
 
 APPS := $(patsubst user/apps/%/,%,$(wildcard user/apps/*/))
@@ -254,9 +254,15 @@ fuzz:
 	@FUZZ_TIME=300 tests/fuzz/run.sh
 
 # Benchmarks print figures with their settings; they are not tests and assert nothing.
-bench: all
+# make bench: ixos against Linux in the same VM (bench/bench.py; BENCH_ARGS adds options,
+# e.g. BENCH_ARGS="--reps 1 --workloads usr"); the figures go to build/bench/ and docs/bench/.
+BENCH_ARGS ?=
+bench: all linux-guest
+	/usr/bin/python3 bench/bench.py --docs docs/bench $(BENCH_ARGS)
+
+# Frames per second through dp_mode=reflect on igb (the NIC path alone).
+bench-reflect: all
 	/usr/bin/python3 bench/reflect.py
-	/usr/bin/python3 bench/echo.py
 
 # The Linux baseline guest for the benchmark: Debian's kernel, memcached and busybox
 # (bench/linux/build.sh; it skips the work when nothing changed).

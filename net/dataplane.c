@@ -233,7 +233,9 @@ static int64_t dp_exec_call(void *core, const struct ix_call *call)
 
 	if (!dc->stack_up)
 		return -IX_ENETDOWN;
+	uint64_t t0 = rdtsc();
 	r = stack_instances[dc->sctx.index]->ix_exec(&dc->sctx, call, user_page_lookup, NULL);
+	dc->st.cycles_calls += rdtsc() - t0;
 	dc->st.app_calls++;
 	if (r < 0)
 		dc->st.app_call_errors++;
@@ -347,6 +349,16 @@ static void dp_sleep(struct dp_core *dc)
 	dc->nic->ops->rx_irq(dc->nic, dc->queue, false);
 }
 
+/* The cycles since *t, which moves to now: one stage of the loop's iteration. */
+static inline uint64_t dp_lap(uint64_t *t)
+{
+	uint64_t now = rdtsc();
+	uint64_t d = now - *t;
+
+	*t = now;
+	return d;
+}
+
 void dataplane_run_here(void)
 {
 	struct dp_core *dc = &dp_cores[this_cpu()->id];
@@ -366,6 +378,8 @@ void dataplane_run_here(void)
 		uint64_t t0 = rdtsc();
 		unsigned n = dc->nic->rx_burst(dc->nic, dc->queue, bufs, DP_BATCH_MAX);
 		bool ran = false;
+		/* This iteration's stages (net/dp_stats.h): kept only if it had work. */
+		uint64_t t = rdtsc(), c_rx = t - t0, c_tcpip = 0, c_tx = 0, c_app = 0;
 
 		dc->st.loops++;
 		dc->st.batch[dp_batch_bucket(n)]++;
@@ -381,19 +395,30 @@ void dataplane_run_here(void)
 			dp_drain_inbox(dc);
 			dp_drain_imports(dc);
 			dp_drain_lent(dc);
+			c_tcpip += dp_lap(&t);
 			stack_instances[dc->sctx.index]->poll(&dc->sctx); /* timers, then transmit */
+			c_tx += dp_lap(&t);
 		}
 		if (n) {
 			if (dc->stack_up)
 				dp_drain_imports(dc);
 			dp_process(dc, bufs, n); /* NIC burst -> TCP/IP: event conditions */
+			c_tcpip += dp_lap(&t);
 		}
-		if (dc->thread || dc->thread_new)
+		if (dc->thread || dc->thread_new) {
+			uint64_t calls = dc->st.cycles_calls;
 			ran = dp_app_step(dc); /* events -> app -> batched calls */
+			c_app = dp_lap(&t) - (dc->st.cycles_calls - calls);
+		}
 		if (n || ran) {
 			if (dc->stack_up) /* what the packets and the calls produced leaves now */
 				stack_instances[dc->sctx.index]->poll(&dc->sctx);
-			last_work = rdtsc();
+			c_tx += dp_lap(&t);
+			dc->st.cycles_rx += c_rx;
+			dc->st.cycles_tcpip += c_tcpip;
+			dc->st.cycles_app += c_app;
+			dc->st.cycles_tx += c_tx;
+			last_work = t;
 			dc->st.busy_tsc += last_work - t0;
 			if (last_work - t0 > dc->st.busy_tsc_max)
 				dc->st.busy_tsc_max = last_work - t0;
@@ -403,10 +428,12 @@ void dataplane_run_here(void)
 			dataplane_mgmt_tick();
 		if (rdtsc() - last_work < dc->idle_tsc) {
 			cpu_pause();
+			dc->st.cycles_idle += rdtsc() - t0;
 			continue;
 		}
 		dp_sleep(dc);
 		last_work = rdtsc(); /* after a wake-up, poll for a while before sleeping again */
+		dc->st.cycles_idle += last_work - t0;
 	}
 }
 

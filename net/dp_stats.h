@@ -44,7 +44,22 @@
 	X(conns_imported)    /* connections taken over from another core */                    \
 	X(conns_lost)	     /* connections a move could not carry (no memory) */             \
 	X(idle_sleeps)	     /* times the core armed its interrupt and halted */               \
-	X(irq_wakeups)	     /* receive interrupts taken */
+	X(irq_wakeups)	     /* receive interrupts taken */                                    \
+	DP_STAGES(X)
+
+/*
+ * Where the core's time goes (TSC cycles; make bench prints the shares). An iteration of the
+ * loop that found no packet and ran no app counts whole as idle (its empty polls, timers and
+ * halt); one that had work is split among the stages. Loop upkeep between stages (gauges,
+ * address changes, flow-group moves, the management tick on a shared core) is in no stage.
+ */
+#define DP_STAGES(X)                                                                           \
+	X(cycles_rx)	/* the NIC's receive burst */                                          \
+	X(cycles_tcpip) /* the burst through TCP/IP, and packets other cores handed over */    \
+	X(cycles_app)	/* the app thread: entering ring 3, its code, returning (not calls) */ \
+	X(cycles_calls) /* the app's batched calls, carried out by the stack */                \
+	X(cycles_tx)	/* the stack's poll after work: timers and output to the NIC */        \
+	X(cycles_idle)	/* iterations without work: polling, pauses and halts */
 
 /* Batch-size histogram buckets: 0, 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64+. */
 #define DP_BATCH_BUCKETS 8

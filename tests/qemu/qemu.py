@@ -34,7 +34,8 @@ class Machine:
     """One QEMU run. Use as a context manager so QEMU and its files always go away."""
 
     def __init__(self, args, smp=1, mem="256M", machine="q35", cpu="max", netns=None,
-                 qemu=None):
+                 qemu=None, host_cpus=None):
+        """host_cpus (a taskset list such as "1") pins every QEMU thread to those host CPUs."""
         self.tmp = tempfile.mkdtemp(prefix="ixos-test-")
         self.mon_path = os.path.join(self.tmp, "monitor.sock")
         if qemu is None:
@@ -44,7 +45,11 @@ class Machine:
                     "-no-reboot", "-serial", "stdio",
                     "-monitor", "unix:%s,server=on,wait=off" % self.mon_path] + list(args)
         if netns:
-            self.cmd = ["ip", "netns", "exec", netns.name] + self.cmd + netns.qemu_args()
+            self.cmd += netns.qemu_args()
+        if host_cpus is not None:
+            self.cmd = ["taskset", "-c", str(host_cpus)] + self.cmd
+        if netns:
+            self.cmd = ["ip", "netns", "exec", netns.name] + self.cmd
         self.log = bytearray()  # grows in place: appending to bytes would copy it every time
         self.pos = 0  # expect() searches from here: lines are matched in order
         self.cond = threading.Condition()

@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 		close(ws[i].ep);
 	}
 	if (!sh.failed) {
-		mcl_report_json(&o, &st, h, preload_s);
+		mcl_report_json(&o, &st, h, preload_s, sh.t0);
 		if (!o.quiet)
 			mcl_report_summary(&o, &st, h, preload_s);
 	}

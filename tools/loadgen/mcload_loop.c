@@ -224,6 +224,9 @@ static bool conn_reply(struct mcl_worker *w, struct mcl_conn *c, const struct mc
 	}
 	ring_remove(&c->fly, i);
 	w->pending--;
+	/* The server's own rate in the window, whichever request it answered (make bench divides
+	 * the guest's instructions in the window by it). */
+	w->st.replies_in_window += q.kind != R_PRELOAD && now >= w->t_meas && now < w->t_end;
 	if (q.kind == R_PRELOAD) {
 		w->st.preload_done++;
 		w->st.preload_errors += r->kind != MCL_REPLY_STORED;

@@ -12,7 +12,7 @@ void mcl_report_stats_add(struct mcl_stats *dst, const struct mcl_stats *src)
 }
 
 void mcl_report_json(const struct mcl_opts *o, const struct mcl_stats *st, const struct mcl_hist *h,
-		     double preload_s)
+		     double preload_s, uint64_t t0_ns)
 {
 	printf(
 	    "{\"tool\": \"mcload\", \"server\": \"%s\", \"proto\": \"%s\", \"workload\": %s%s%s, "
@@ -31,13 +31,16 @@ void mcl_report_json(const struct mcl_opts *o, const struct mcl_stats *st, const
 	static const char *const names[] = {
 	    "scheduled",   "sent",	   "completed",	 "errors",	   "hits",
 	    "misses",	   "stored",	   "lost",	 "backlogged",	   "depth_waits",
-	    "outstanding", "parse_errors", "reconnects", "connect_errors",
+	    "outstanding", "parse_errors", "reconnects", "connect_errors", "replies_in_window",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) + 3 == sizeof(struct mcl_stats) / 8,
 		       "a name for every counter but the preload ones, in struct order");
 	const uint64_t *v = &st->scheduled;
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		printf("\"%s\": %llu, ", names[i], (unsigned long long)v[i]);
+	uint64_t meas_ns = t0_ns + (uint64_t)(o->warmup * 1e9);
+	printf("\"window_start_ns\": %llu, \"window_end_ns\": %llu, ", (unsigned long long)meas_ns,
+	       (unsigned long long)(meas_ns + (uint64_t)(o->duration * 1e9)));
 	printf("\"offered_rate\": %.1f, \"achieved_rate\": %.1f, \"latency_us\": ",
 	       (double)st->scheduled / o->duration, (double)st->completed / o->duration);
 	mcl_hist_json_summary(stdout, h);

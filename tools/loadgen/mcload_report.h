@@ -14,6 +14,7 @@
 struct mcl_stats {
 	uint64_t scheduled, sent, completed, errors, hits, misses, stored, lost, backlogged;
 	uint64_t depth_waits, outstanding, parse_errors, reconnects, connect_errors;
+	uint64_t replies_in_window; /* replies (warm-up or measured) that came in the window */
 	uint64_t preload_keys, preload_done, preload_errors;
 };
 
@@ -21,10 +22,12 @@ struct mcl_stats {
 void mcl_report_stats_add(struct mcl_stats *dst, const struct mcl_stats *src);
 /*
  * Prints the run as one JSON object (a line) on stdout: the settings of o, the preload
- * (preload_s seconds), the counters of st, the rates over o->duration, and h's latencies.
+ * (preload_s seconds), the counters of st, the measured window (CLOCK_MONOTONIC ns: from t0_ns,
+ * the load's start, plus the warm-up, for o->duration), the rates over o->duration, and h's
+ * latencies.
  */
 void mcl_report_json(const struct mcl_opts *o, const struct mcl_stats *st, const struct mcl_hist *h,
-		     double preload_s);
+		     double preload_s, uint64_t t0_ns);
 /* Prints the same run's summary, a few lines, on stderr. */
 void mcl_report_summary(const struct mcl_opts *o, const struct mcl_stats *st,
 			const struct mcl_hist *h, double preload_s);

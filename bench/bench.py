@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""make bench: ixos against Linux in the same virtual machine, open loop, latency at load.
+
+For each workload (echo of 64 B, memcached USR, memcached ETC) and each repetition, every OS
+configuration is booted fresh and swept with mcload (tools/loadgen/: Poisson arrivals over
+--conns connections, latency from each request's scheduled time) at rising rates until two
+points in a row complete under 90% of what was offered; then, in the same boot, it runs at
+10% and 50% of the saturation rate Linux (same vCPUs) reached in that repetition. The
+configurations alternate: Linux, Linux on one vCPU, ixos; medians over the repetitions.
+Then each configuration runs once more at its saturation rate under the project's QEMU with
+the instruction-counting plugin (tools/qemu/insncount.c) for guest instructions per request.
+
+QEMU (every vCPU) is pinned to --qemu-cpus and mcload to --load-cpu: they never share a host
+CPU. Writes build/bench/results.json (every point), summary.json, table.md and one PNG per
+workload; with --docs DIR also DIR/results.md and the PNGs (what the README shows).
+Not a test: it prints figures with their settings and asserts nothing about speed."""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import guests
+import insns
+import report
+import stages
+import sweep
+
+WORKLOADS = ("echo", "usr", "etc")
+
+
+def options(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    a = ap.add_argument
+    a("--workloads", default=",".join(WORKLOADS), help="comma-separated: echo, usr, etc")
+    a("--reps", type=int, default=3, help="repetitions of every sweep (default 3)")
+    a("--rates", default="500,710,1000,1400,2000,2800,4000,5600,8000,11300,16000,22600,"
+                         "32000,45000,64000,90000",
+      help="offered requests/s of the sweep, rising (default: 500 to 90,000 in steps of 1.4x)")
+    a("--smp", type=int, default=2, help="vCPUs of both guests (default 2: ixos has 1 "
+                                         "management and 1 dataplane core)")
+    a("--no-linux-1cpu", action="store_true",
+      help="leave out the extra baseline of Linux on one vCPU")
+    a("--mem", default="1024M", help="guest memory (default 1024M)")
+    a("--mc-mem", type=int, default=256, help="memcached -m on both (default 256)")
+    a("--nic", default="igb", choices=("igb", "ixgbe"), help="the guests' NIC (default igb)")
+    a("--conns", type=int, default=16, help="mcload connections (default 16)")
+    a("--depth", type=int, default=1, help="requests in flight per connection (default 1)")
+    a("--keys", type=int, default=10000, help="memcached key space, preloaded (default 10000)")
+    a("--echo-size", type=int, default=64, help="echo message bytes (default 64)")
+    a("--warmup", type=float, default=1, help="seconds of load before each measured window")
+    a("--duration", type=float, default=3, help="seconds measured per point (default 3)")
+    a("--insn-secs", type=float, default=3, help="seconds of the instruction-count run")
+    a("--no-insns", action="store_true", help="skip the instruction counts")
+    a("--sla", default="1,5,10", help="p99 SLAs in ms (default 1,5,10)")
+    a("--qemu-cpus", default="1", help="host CPUs for QEMU (taskset list, default 1)")
+    a("--load-cpu", default="0", help="host CPU for mcload (default 0)")
+    a("--seed", type=int, default=1, help="mcload's seed")
+    a("--out", default=os.path.join(guests.BUILD, "bench"), help="output folder")
+    a("--docs", default=None, help="also write results.md and the plots here (docs/bench)")
+    o = ap.parse_args(argv)
+    o.workloads = [w for w in o.workloads.split(",") if w]
+    bad = [w for w in o.workloads if w not in WORKLOADS]
+    if bad:
+        ap.error("unknown workload %s (echo, usr, etc)" % ",".join(bad))
+    o.rates = [float(r) for r in o.rates.split(",")]
+    o.slas = [float(s) for s in o.sla.split(",")]
+    if o.reps < 1 or o.smp < 2 or any(b <= a for a, b in zip(o.rates, o.rates[1:])):
+        ap.error("--reps >= 1, --smp >= 2 and rising --rates, please")
+    return o
+
+
+def configs(o):
+    """(name, OS, vCPUs), in the order each repetition boots them: Linux first, for the
+    fractions of its saturation the others run at."""
+    out = [("linux", "linux", o.smp)]
+    if not o.no_linux_1cpu:
+        out.append(("linux-1cpu", "linux", 1))
+    return out + [("ixos", "ixos", o.smp)]
+
+
+def one(cfg, wl, o, ref_sat, log):
+    """A fresh boot of cfg: the sweep, then the points at 10% and 50% of ref_sat (or of its
+    own saturation if it is the reference)."""
+    name, os_name, smp = cfg
+    with guests.boot(os_name, wl, o, smp) as (ns, _):
+        pts = sweep.sweep(ns, wl, o.rates, o, log)
+        sat = ref_sat if ref_sat else sweep.saturation(pts)
+        fr = {}
+        for frac in (10, 50):
+            res = sweep.point(ns, wl, max(50.0, sat * frac / 100.0), o)
+            log("    %-5s at %d%% of Linux's saturation: %s" % (wl, frac, sweep.brief(res)))
+            fr[str(frac)] = res
+    for p in pts + list(fr.values()):
+        p.pop("histogram", None)
+    return {"config": name, "workload": wl, "points": pts, "fractions": fr,
+            "saturation": sweep.saturation(pts)}
+
+
+def main(argv):
+    o = options(argv)
+    os.makedirs(o.out, exist_ok=True)
+    log_f = open(os.path.join(o.out, "bench.log"), "w")
+
+    def log(s):
+        print(s, flush=True)
+        log_f.write(s + "\n")
+        log_f.flush()
+
+    guests.build_linux()
+    cfgs = configs(o)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    sets = dict(guests.settings(o), workloads=o.workloads, reps=o.reps, rates=o.rates,
+                conns=o.conns, depth=o.depth, keys=o.keys, echo_size=o.echo_size,
+                warmup_s=o.warmup, duration_s=o.duration, sla_ms=o.slas,
+                load_cpu=o.load_cpu, host_cpus=os.cpu_count(), date=started.isoformat(),
+                command="bench/bench.py " + " ".join(argv),
+                configs=[{"name": n, "os": osn, "smp": s} for n, osn, s in cfgs],
+                commit=subprocess.run(["git", "-C", guests.TOP, "describe", "--always",
+                                       "--dirty"], capture_output=True,
+                                      text=True).stdout.strip())
+    log("bench: " + json.dumps(sets))
+    runs = []
+    t0 = time.monotonic()
+    for rep in range(o.reps):
+        for wl in o.workloads:
+            ref = None
+            for cfg in cfgs:
+                log("bench: repetition %d/%d, %s on %s (%d vCPUs) [%.0f s]"
+                    % (rep + 1, o.reps, wl, cfg[0], cfg[2], time.monotonic() - t0))
+                r = one(cfg, wl, o, ref, log)
+                r["rep"] = rep
+                if cfg[0] == "linux":
+                    ref = r["saturation"]
+                runs.append(r)
+    summary = {c[0]: {wl: report.summarise([r for r in runs if r["config"] == c[0]
+                                            and r["workload"] == wl], o.slas)
+                      for wl in o.workloads} for c in cfgs}
+    stage_map = {}
+    for wl in o.workloads:
+        sat = summary["ixos"][wl]["saturation"]
+        log("bench: where ixos's dataplane core spends its time, %s at 50%% and 100%% of its "
+            "saturation (%.0f/s)" % (wl, sat))
+        stage_map[wl] = stages.measure(wl, [sat * 0.5, sat], o, log)
+    counts = {}
+    if not o.no_insns:
+        tmp = tempfile.mkdtemp(prefix="ixos-bench-")
+        for name, os_name, smp in cfgs:
+            for wl in o.workloads:
+                rate = summary[name][wl]["saturation"]
+                log("bench: instructions per request, %s on %s at %.0f/s" % (wl, name, rate))
+                counts.setdefault(name, {})[wl] = insns.measure(os_name, smp, wl, rate, o, tmp,
+                                                                log)
+        shutil.rmtree(tmp, ignore_errors=True)
+    names = [c[0] for c in cfgs]
+    tbl = report.table(summary, names, o.workloads, o.slas, counts)
+    map_tbl = report.stage_table(stage_map)
+    log("\n" + tbl + "\n" + map_tbl)
+    with open(os.path.join(o.out, "results.json"), "w") as f:
+        json.dump({"settings": sets, "runs": runs}, f, indent=1)
+    with open(os.path.join(o.out, "summary.json"), "w") as f:
+        json.dump({"settings": sets, "summary": summary, "instructions": counts,
+                   "stages": stage_map}, f, indent=1)
+    with open(os.path.join(o.out, "table.md"), "w") as f:
+        f.write(tbl + "\n" + map_tbl)
+    pngs = []
+    for wl in o.workloads:
+        path = os.path.join(o.out, "%s.png" % wl)
+        title = ("%s: %s, %d conns, open loop, %s, q35 TCG on 1 host CPU, %s UTC"
+                 % (wl, "64 B echo" if wl == "echo" else "memcached " + wl.upper(), o.conns,
+                    o.nic, started.strftime("%Y-%m-%d")))
+        report.plot(summary, names, wl, path, o.slas, title)
+        pngs.append(path)
+    if o.docs:
+        write_docs(o, sets, tbl, map_tbl, pngs)
+    log("bench: done in %.0f s; figures in %s" % (time.monotonic() - t0, o.out))
+
+
+def write_docs(o, sets, tbl, map_tbl, pngs):
+    os.makedirs(o.docs, exist_ok=True)
+    for p in pngs:
+        shutil.copy(p, o.docs)
+    lines = ["# ixos against Linux: the latest `make bench`", "",
+             "Made on %s by `%s` at commit %s." % (sets["date"][:16].replace("T", " "),
+                                                    sets["command"], sets["commit"]), "",
+             "## Settings", ""]
+    for k, v in sets.items():
+        if k not in ("date", "command", "commit"):
+            lines.append("- %s: %s" % (k, json.dumps(v) if not isinstance(v, str) else v))
+    lines += ["", "## Figures (medians over the repetitions)", "", tbl, "",
+              "## Where ixos's dataplane core spends its time", "",
+              "Per-stage cycle counters of net/dp_stats.h over a load at 50% and 100% of ixos's "
+              "saturation (its own boot, stats printed every second): share of the core's busy "
+              "time and nanoseconds of (TCG) time per request.", "", map_tbl, ""]
+    for p in pngs:
+        lines += ["![%s](%s)" % (os.path.basename(p), os.path.basename(p)), ""]
+    with open(os.path.join(o.docs, "results.md"), "w") as f:
+        f.write("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
