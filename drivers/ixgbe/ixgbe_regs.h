@@ -15,7 +15,7 @@
 /* 8.2.3.1.1 Device Control. */
 #define IXGBE_CTRL		   0x00000
 #define IXGBE_CTRL_PCIE_MASTER_DIS IXGBE_BIT(2)	 /* stop issuing DMA (master disable, 5.2.5.3.2) */
-#define IXGBE_CTRL_LRST		   IXGBE_BIT(3)	 /* link reset */
+#define IXGBE_CTRL_LRST		   IXGBE_BIT(3)	 /* link reset: a device reset plus link restart */
 #define IXGBE_CTRL_RST		   IXGBE_BIT(26) /* device (software) reset; self-clearing */
 /*
  * After setting RST, wait about 1 ms before reading it back or touching any other register
@@ -37,17 +37,66 @@
 #define IXGBE_CTRL_EXT_NS_DIS	IXGBE_BIT(16) /* no-snoop disable (4.6.7: set it) */
 #define IXGBE_CTRL_EXT_DRV_LOAD IXGBE_BIT(28) /* tells firmware a driver owns the port */
 
+/*
+ * 8.2.3.1 Extended SDP Control: pin data in bits 7:0, direction in bits 15:8 (1 = output).
+ * What the pins do is board wiring; on Intel's SFP+ adapters SDP2 reads 1 with a module in the
+ * cage and SDP3 disables the laser.
+ */
+#define IXGBE_ESDP	    0x00020
+#define IXGBE_ESDP_SDP2	    IXGBE_BIT(2)
+#define IXGBE_ESDP_SDP3	    IXGBE_BIT(3)
+#define IXGBE_ESDP_SDP2_DIR IXGBE_BIT(10)
+
+/* 8.2.3.1 I2C Control: software bit-bangs the SFP+ module's two-wire bus (1 = released). */
+#define IXGBE_I2CCTL	      0x00028
+#define IXGBE_I2CCTL_CLK_IN   IXGBE_BIT(0) /* SCL as the bus has it */
+#define IXGBE_I2CCTL_CLK_OUT  IXGBE_BIT(1) /* SCL as software drives it */
+#define IXGBE_I2CCTL_DATA_IN  IXGBE_BIT(2) /* SDA as the bus has it */
+#define IXGBE_I2CCTL_DATA_OUT IXGBE_BIT(3) /* SDA as software drives it */
+
 /* ---- EEPROM / flash (8.2.3.2) ----------------------------------------------------------- */
 
 /* 8.2.3.2.1 EEPROM/Flash Control. */
 #define IXGBE_EEC	  0x10010
+#define IXGBE_EEC_REQ	  IXGBE_BIT(6) /* software asks for bit-bang access */
+#define IXGBE_EEC_GNT	  IXGBE_BIT(7) /* ... and has it */
 #define IXGBE_EEC_EE_PRES IXGBE_BIT(8) /* EEPROM present with a valid signature */
 /* Auto-read done; also set when the EEPROM is absent or invalid, so check EE_PRES too. */
-#define IXGBE_EEC_ARD IXGBE_BIT(9)
+#define IXGBE_EEC_ARD	    IXGBE_BIT(9)
+#define IXGBE_EEC_ADDR_SIZE IXGBE_BIT(10) /* the EEPROM takes 16-bit addresses */
+/* Bits 14:11: EEPROM size; the part holds 2^(EE_SIZE + 6) 16-bit words. */
+#define IXGBE_EEC_SIZE_SHIFT 11
+#define IXGBE_EEC_SIZE_MASK  (0xfu << 11)
+
+/* 8.2.3.2.2 EEPROM Read: write START with a word address, poll DONE, take the data. */
+#define IXGBE_EERD	      0x10014
+#define IXGBE_EERD_START      IXGBE_BIT(0)
+#define IXGBE_EERD_DONE	      IXGBE_BIT(1)
+#define IXGBE_EERD_ADDR_SHIFT 2 /* bits 15:2: word address */
+#define IXGBE_EERD_ADDR_MASK  (0x3fffu << 2)
+#define IXGBE_EERD_DATA_SHIFT 16 /* bits 31:16: the word read */
+
+/*
+ * 8.2.3.4 Software Semaphore. SMBI arbitrates between software agents: a read that finds it
+ * 0 sets it (the reader owns it); writing 0 frees it. SWESMBI arbitrates software against
+ * firmware: software writes 1 and owns it when it reads back 1.
+ */
+#define IXGBE_SWSM	   0x10140
+#define IXGBE_SWSM_SMBI	   IXGBE_BIT(0)
+#define IXGBE_SWSM_SWESMBI IXGBE_BIT(1)
 
 /* 8.2.3.4.10 Firmware Semaphore: EXT_ERR_IND (bits 24:19) is 0 when the EEPROM read fine. */
 #define IXGBE_FWSM		    0x10148
+#define IXGBE_FWSM_FW_MODE_MASK	    (7u << 1)	  /* 0: no manageability firmware mode */
+#define IXGBE_FWSM_FW_VAL	    IXGBE_BIT(15) /* firmware finished its initialisation */
 #define IXGBE_FWSM_EXT_ERR_IND_MASK (0x3fu << 19)
+
+/*
+ * 8.2.3.4 Software-Firmware Synchronisation: one bit per shared resource for software
+ * (bits 4:0) and the same for firmware (bits 9:5). Taken while holding SWSM.SWESMBI.
+ */
+#define IXGBE_SW_FW_SYNC	 0x10160
+#define IXGBE_SW_FW_SYNC_SW_MASK 0x1fu /* EEPROM, PHY0, PHY1, MAC CSR, flash */
 
 /* ---- Flow control (8.2.3.3) ------------------------------------------------------------- */
 
@@ -83,6 +132,10 @@
 /* 8.2.3.5.8 and the EIMC_EX next to it: the same for vectors 0..63, 32 per register. */
 #define IXGBE_EIMS_EX(n) (0x00aa0 + 4 * (n))
 #define IXGBE_EIMC_EX(n) (0x00ab0 + 4 * (n))
+
+/* 8.2.3.5 Cause Set and Auto Mask for vectors 0..63, 32 per register. */
+#define IXGBE_EICS_EX(n) (0x00a90 + 4 * (n))
+#define IXGBE_EIAM_EX(n) (0x00ad0 + 4 * (n))
 
 /*
  * 8.2.3.5.5 Extended Interrupt Auto Clear: cause bits 15:0 set here clear when their MSI-X
@@ -131,8 +184,9 @@
 #define IXGBE_FCTRL_BAM IXGBE_BIT(10) /* accept broadcast */
 
 /* 8.2.3.7.3 Multicast Control: MFE enables the MTA filter. */
-#define IXGBE_MCSTCTRL	   0x05090
-#define IXGBE_MCSTCTRL_MFE IXGBE_BIT(2)
+#define IXGBE_MCSTCTRL	       0x05090
+#define IXGBE_MCSTCTRL_MO_MASK 0x3u /* which 12 bits of the address index the MTA (7.1.1.1) */
+#define IXGBE_MCSTCTRL_MFE     IXGBE_BIT(2)
 
 /*
  * 8.2.3.7.5 Receive Checksum Control. The IPv4 header and TCP/UDP checksums are always
@@ -256,6 +310,14 @@
 #define IXGBE_SECRXCTRL_RX_DIS	  IXGBE_BIT(1)
 #define IXGBE_SECRXSTAT		  0x08d04
 #define IXGBE_SECRXSTAT_SECRX_RDY IXGBE_BIT(0) /* RX data path empty */
+#define IXGBE_SECRXSTAT_OFF_DIS	  IXGBE_BIT(1) /* security offload fused off */
+
+/* 8.2.3.12.1 / 8.2.3.12.2 Security TX control and status, the same for the TX data path. */
+#define IXGBE_SECTXCTRL		  0x08800
+#define IXGBE_SECTXCTRL_TX_DIS	  IXGBE_BIT(1)
+#define IXGBE_SECTXSTAT		  0x08804
+#define IXGBE_SECTXSTAT_SECTX_RDY IXGBE_BIT(0)
+#define IXGBE_SECTXSTAT_OFF_DIS	  IXGBE_BIT(1)
 
 /* ---- Transmit DMA (8.2.3.9; 4.6.8) ------------------------------------------------------ */
 
@@ -333,6 +395,35 @@
 #define IXGBE_LINKS_SPEED_10G	     (3u << 28)
 #define IXGBE_LINKS_LINK_UP	     IXGBE_BIT(30)
 #define IXGBE_LINKS_KX_AN_COMP	     IXGBE_BIT(31)
+
+/* 8.2.3.22 Auto Negotiation Control 2: more link settings from the EEPROM. */
+#define IXGBE_AUTOC2 0x042a8
+
+/* 8.2.3.22 AN Link Partner Link Control Word 1: AN_STATE (19:16) leaves 0 on an AN restart. */
+#define IXGBE_ANLP1		  0x042b0
+#define IXGBE_ANLP1_AN_STATE_MASK (0xfu << 16)
+
+/*
+ * 8.2.3.22 MDI Single Command and Address, MDI Read/Write Data: clause 45 access to an external
+ * PHY. MDI_COMMAND starts the operation and clears when it is done.
+ */
+#define IXGBE_MSCA		    0x0425c
+#define IXGBE_MSCA_DEV_TYPE_SHIFT   16 /* bits 20:16: MMD */
+#define IXGBE_MSCA_PHY_ADDR_SHIFT   21 /* bits 25:21 */
+#define IXGBE_MSCA_OP_CODE_MASK	    (3u << 26)
+#define IXGBE_MSCA_OP_ADDR	    (0u << 26) /* address cycle */
+#define IXGBE_MSCA_OP_WRITE	    (1u << 26)
+#define IXGBE_MSCA_OP_READ_INC	    (2u << 26)
+#define IXGBE_MSCA_OP_READ	    (3u << 26)
+#define IXGBE_MSCA_MDI_COMMAND	    IXGBE_BIT(30)
+#define IXGBE_MSRWD		    0x04260
+#define IXGBE_MSRWD_READ_DATA_SHIFT 16 /* bits 31:16: what a read returned */
+
+/* 8.2.3.21 Flow Director control and command (the filters themselves are not used here). */
+#define IXGBE_FDIRCTRL		 0x0ee00
+#define IXGBE_FDIRCTRL_INIT_DONE IXGBE_BIT(3) /* tables initialised after an FDIRCTRL write */
+#define IXGBE_FDIRCMD		 0x0ee2c
+#define IXGBE_FDIRCMD_CMD_MASK	 0x3u /* non-zero while a command runs */
 
 /* ---- Statistics (8.2.3.23): all clear on read ------------------------------------------- */
 /*
@@ -418,6 +509,8 @@
 #define IXGBE_TXCTX_TUCMD_L4T_UDP  (0u << 11)
 #define IXGBE_TXCTX_TUCMD_L4T_TCP  (1u << 11)
 #define IXGBE_TXCTX_TUCMD_L4T_SCTP (2u << 11)
-#define IXGBE_TXCTX_IDX_SHIFT	   4 /* mss_l4len_idx bits 6:4 */
+#define IXGBE_TXCTX_IDX_SHIFT	   4  /* mss_l4len_idx bits 6:4 */
+#define IXGBE_TXCTX_L4LEN_SHIFT	   8  /* mss_l4len_idx bits 15:8: TCP/UDP header length */
+#define IXGBE_TXCTX_MSS_SHIFT	   16 /* mss_l4len_idx bits 31:16: TSO segment payload */
 
 #endif

@@ -1,17 +1,22 @@
 /*
  * A behavioural model of the Intel 82599 10 GbE controller, written from its datasheet: the
  * register file with the reset values and side effects a driver relies on, the receive and
- * transmit descriptor rings processed through DMA, RSS, checksum offload, interrupts and the
- * statistics registers. It is portable C with no knowledge of who drives it: memory, the wire,
- * interrupts and time go through struct ixgbe_model_ops, so the host unit tests and the QEMU
- * device (issue 5) share this one core.
+ * transmit descriptor rings processed through DMA, RSS, checksum offload and TSO, interrupts,
+ * the statistics registers, and what a driver finds around the MAC: an EEPROM read through
+ * EERD (with a valid checksum, PBA number, MAC address and SFP+ init sequences), the software /
+ * firmware semaphores, an SFP+ module (10GBASE-SR, SFF-8472) on the bit-banged I2C bus, an
+ * empty MDIO bus and the SDP pins. It is portable C with no knowledge of who drives it: memory,
+ * the wire, interrupts and time go through struct ixgbe_model_ops, so the host unit tests and
+ * the QEMU device share this one core. Two drivers run on it: ours (drivers/ixgbe) and Linux's
+ * ixgbe.
  *
- * Not modelled: flow control, DCB, VMDq/SR-IOV, flow director, 5-tuple and ethertype filters,
- * the MTA (multicast is accepted only with FCTRL.MPE), VLAN stripping and filtering, header
- * split and legacy RX descriptors, RSC, TSO, IPv6 hashing and checksums, the packet buffers
- * (with SRRCTL.DROP_EN clear a frame that finds no descriptor is counted in RNBC and MPC and
- * dropped, where the part would hold it), interrupt throttling (EITR) and delivery outside
- * MSI-X mode, FCTRL.SBP, loopback, EEPROM access through EERD.
+ * Not modelled: flow control, DCB, VMDq/SR-IOV, flow director filters (FDIRCTRL and FDIRCMD
+ * complete, nothing is steered), 5-tuple and ethertype filters, VLAN stripping, insertion and
+ * filtering, header split and legacy RX descriptors, RSC, IPv6 hashing and RX checksums, the
+ * packet buffers (with SRRCTL.DROP_EN clear a frame that finds no descriptor is counted in RNBC
+ * and MPC and dropped, where the part would hold it), interrupt throttling (EITR) and delivery
+ * outside MSI-X mode, FCTRL.SBP, loopback, IPsec (reported fused off), bit-banged EEPROM access
+ * through EEC, management firmware (FWSM reports none), PHYs on MDIO, SFP+ module events.
  */
 #ifndef IXOS_TESTS_IXGBE_MODEL_H
 #define IXOS_TESTS_IXGBE_MODEL_H
@@ -24,6 +29,25 @@
 #define IXGBE_MODEL_QUEUES    64      /* RX and TX queues modelled (the part has 128) */
 #define IXGBE_MODEL_MAX_FRAME 16384   /* largest frame either way, FCS included */
 #define IXGBE_MODEL_NEVER     UINT64_MAX
+
+/*
+ * The EEPROM image (datasheet section 6: words 0x00..0x3F, then the modules their pointers
+ * name), in 16-bit words. Word 0x3F makes words 0x00..0x3E plus the sections that the pointers
+ * in words 0x03..0x0E point at (a length word, then that many words) sum to 0xBABA; the
+ * firmware module's words (pointer 0x0F) sum to 0, so tools that count it agree.
+ */
+#define IXGBE_MODEL_EEPROM_WORDS 2048
+#define IXGBE_EE_PTR_FIRST	 0x03 /* first module pointer covered by the checksum */
+#define IXGBE_EE_CORE0_PTR	 0x09 /* LAN core 0 module: the MAC address at words 1..3 */
+#define IXGBE_EE_PTR_LAST	 0x0e /* last module pointer covered by the checksum */
+#define IXGBE_EE_FW_PTR		 0x0f /* firmware module */
+#define IXGBE_EE_PBA0		 0x15 /* 0xFAFA: the PBA number is a string ... */
+#define IXGBE_EE_PBA1		 0x16 /* ... in the block this word points at */
+#define IXGBE_EE_SAN_MAC_PTR	 0x28 /* 0xFFFF: no SAN MAC addresses */
+#define IXGBE_EE_SFP_INIT_PTR	 0x2b /* list of (SFP+ module type, init sequence) pairs */
+#define IXGBE_EE_DEVICE_CAPS	 0x2c
+#define IXGBE_EE_CHECKSUM	 0x3f
+#define IXGBE_EE_SUM		 0xbaba
 
 struct ixgbe_model_ops {
 	/* Copies len bytes at bus address addr; 0, or < 0 when the address is not reachable. */

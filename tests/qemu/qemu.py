@@ -174,7 +174,10 @@ class Machine:
             s.sendall(command.encode() + b"\n")
             out = b""
             while not out.endswith(b"(qemu) "):
-                out += s.recv(65536)
+                chunk = s.recv(65536)
+                if not chunk:
+                    break  # QEMU closed the monitor (quit)
+                out += chunk
         finally:
             s.close()
         text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", out.decode("utf-8", "replace"))
