@@ -45,6 +45,12 @@ def options(argv):
       help="offered requests/s of the sweep, rising (default: 500 to 90,000 in steps of 1.4x)")
     a("--smp", type=int, default=2, help="vCPUs of both guests (default 2: ixos has 1 "
                                          "management and 1 dataplane core)")
+    a("--ixos-variant", action="append", default=[], metavar="NAME:ARGS",
+      help="also run ixos with ARGS added to its kernel command line, as ixos-NAME (for "
+           "before/after figures in one run; repeatable), e.g. poll0:idle_us=0")
+    a("--no-linux", action="store_true",
+      help="ixos (and its variants) only: for quick before/after runs; the fractions are "
+           "then of each configuration's own saturation")
     a("--no-linux-1cpu", action="store_true",
       help="leave out the extra baseline of Linux on one vCPU")
     a("--mem", default="1024M", help="guest memory (default 1024M)")
@@ -77,19 +83,26 @@ def options(argv):
 
 
 def configs(o):
-    """(name, OS, vCPUs), in the order each repetition boots them: Linux first, for the
+    """(name, OS, vCPUs, extra ixos arguments), in the order each repetition boots them: Linux first, for the
     fractions of its saturation the others run at."""
-    out = [("linux", "linux", o.smp)]
-    if not o.no_linux_1cpu:
-        out.append(("linux-1cpu", "linux", 1))
-    return out + [("ixos", "ixos", o.smp)]
+    out = [("linux", "linux", o.smp, "")]
+    if not o.no_linux_1cpu and not o.no_linux:
+        out.append(("linux-1cpu", "linux", 1, ""))
+    if o.no_linux:
+        out = []
+    out.append(("ixos", "ixos", o.smp, ""))
+    for v in o.ixos_variant:
+        name, _, args = v.partition(":")
+        out.append(("ixos-" + name, "ixos", o.smp, args))
+    return out
 
 
 def one(cfg, wl, o, ref_sat, log):
     """A fresh boot of cfg: the sweep, then the points at 10% and 50% of ref_sat (or of its
     own saturation if it is the reference)."""
-    name, os_name, smp = cfg
-    with guests.boot(os_name, wl, o, smp) as (ns, _):
+    name, os_name, smp, extra = cfg
+    cmdline = (guests.ixos_cmdline() + " " + extra) if extra else None
+    with guests.boot(os_name, wl, o, smp, cmdline=cmdline) as (ns, _):
         pts = sweep.sweep(ns, wl, o.rates, o, log)
         sat = ref_sat if ref_sat else sweep.saturation(pts)
         fr = {}
@@ -121,7 +134,8 @@ def main(argv):
                 warmup_s=o.warmup, duration_s=o.duration, sla_ms=o.slas,
                 load_cpu=o.load_cpu, host_cpus=os.cpu_count(), date=started.isoformat(),
                 command="bench/bench.py " + " ".join(argv),
-                configs=[{"name": n, "os": osn, "smp": s} for n, osn, s in cfgs],
+                configs=[{"name": n, "os": osn, "smp": s, "ixos_args": x}
+                         for n, osn, s, x in cfgs],
                 commit=subprocess.run(["git", "-C", guests.TOP, "describe", "--always",
                                        "--dirty"], capture_output=True,
                                       text=True).stdout.strip())
@@ -151,7 +165,9 @@ def main(argv):
     counts = {}
     if not o.no_insns:
         tmp = tempfile.mkdtemp(prefix="ixos-bench-")
-        for name, os_name, smp in cfgs:
+        for name, os_name, smp, extra in cfgs:
+            if extra:
+                continue  # the variants' figures are the sweeps'
             for wl in o.workloads:
                 rate = summary[name][wl]["saturation"]
                 log("bench: instructions per request, %s on %s at %.0f/s" % (wl, name, rate))

@@ -4,7 +4,7 @@ the table (Markdown) and one latency-versus-throughput plot per workload."""
 import math
 import statistics
 
-from sweep import SATURATED
+from sweep import SATURATED, served_rate
 
 INF = float("inf")
 
@@ -25,11 +25,11 @@ def curve(runs):
             pts = [p for p in r["points"] if round(p["rate"]) == rate]
             if pts:
                 p = pts[0]
-                ach.append(p["achieved_rate"])
+                ach.append(served_rate(p))
                 p50.append(p["latency_us"]["p50"])
                 p99.append(p["latency_us"]["p99"])
             else:
-                ach.append(max(p["achieved_rate"] for p in r["points"]))
+                ach.append(max(served_rate(p) for p in r["points"]))
                 p50.append(INF)
                 p99.append(INF)
         out.append((rate, median(ach), median(p50), median(p99)))
@@ -37,8 +37,8 @@ def curve(runs):
 
 
 def at_sla(crv, sla_us):
-    """The most requests/s completed at a rate whose median p99 is within sla_us and whose
-    completions kept up with what was offered; 0 if none."""
+    """The most requests/s served at a rate whose median p99 is within sla_us and whose
+    service kept up with what was offered; 0 if none."""
     best = 0.0
     for rate, ach, _, p99 in crv:
         if p99 <= sla_us and ach >= SATURATED * rate:
@@ -51,7 +51,7 @@ def summarise(runs, slas_ms):
     crv = curve(runs)
     s = {"curve": [{"rate": r, "achieved": a, "p50_us": p50, "p99_us": p99}
                    for r, a, p50, p99 in crv],
-         "saturation": median([max(p["achieved_rate"] for p in r["points"]) for r in runs]),
+         "saturation": median([max(served_rate(p) for p in r["points"]) for r in runs]),
          "at_sla": {str(ms): at_sla(crv, ms * 1000.0) for ms in slas_ms},
          "repetitions": len(runs)}
     for frac in ("10", "50"):
@@ -88,7 +88,7 @@ def row(wl, name, vals, configs, linuxes, lower):
 def table(summary, configs, workloads, slas_ms, insns):
     """Markdown: one row per figure and workload, one column per OS configuration, then the
     ratios of ixos to each Linux configuration."""
-    linuxes = [c for c in configs if c != "ixos"]
+    linuxes = [c for c in configs if c.startswith("linux")]
     head = ["workload", "figure"] + configs + ["ixos / %s" % c for c in linuxes]
     rows = [head, ["---"] * len(head)]
     for wl in workloads:
@@ -130,7 +130,7 @@ def plot(summary, configs, wl, path, slas_ms, title):
     for ms in slas_ms:
         ax.axhline(ms, color="grey", linewidth=0.6, linestyle=":")
     ax.set_yscale("log")
-    ax.set_xlabel("requests/s completed")
+    ax.set_xlabel("requests/s served")
     ax.set_ylabel("latency (ms), from each request's scheduled time")
     ax.set_title(title, fontsize=9)
     ax.grid(True, which="both", linewidth=0.3)

@@ -38,10 +38,10 @@ def measure(workload, rates, o, log):
             res = sweep.point(ns, workload, rate, o)
             time.sleep(1.5)  # the next stats line covers the whole run
             b = snapshot(m)
-            got = {"rate": rate, "achieved": res["achieved_rate"],
+            got = {"rate": rate, "achieved": sweep.served_rate(res),
                    "p99_us": res["latency_us"]["p99"], "tsc_mhz": mhz, "cores": {}}
             # Requests served while loaded: the warm-up's and the window's.
-            reqs = res["achieved_rate"] * (o.warmup + o.duration)
+            reqs = sweep.served_rate(res) * (o.warmup + o.duration)
             for cpu in sorted(set(a) & set(b)):
                 d = {s: b[cpu].get("cycles_" + s, 0) - a[cpu].get("cycles_" + s, 0)
                      for s in STAGES}
@@ -54,7 +54,7 @@ def measure(workload, rates, o, log):
                 log("    %-5s cpu%d at %.0f/s (%.0f done, p99 %.0f us): busy time %s; "
                     "ns per request %s; per app run %.1f events, %.1f calls; %.2f packets "
                     "in per request" % (
-                        workload, cpu, rate, res["achieved_rate"], res["latency_us"]["p99"],
+                        workload, cpu, rate, got["achieved"], res["latency_us"]["p99"],
                         " ".join("%s %.0f%%" % (s, 100 * c["busy_share"][s]) for s in BUSY),
                         " ".join("%s %.0f" % (s, c["ns_per_request"][s]) for s in BUSY),
                         c["app_events"] / max(1, c["app_runs"]),
