@@ -156,12 +156,18 @@ def main(argv):
     summary = {c[0]: {wl: report.summarise([r for r in runs if r["config"] == c[0]
                                             and r["workload"] == wl], o.slas)
                       for wl in o.workloads} for c in cfgs}
+    names = [c[0] for c in cfgs]
+    # The sweeps' figures are written first: a later phase that fails loses only its own.
+    write_results(o, sets, runs, summary, {}, {})
     stage_map = {}
     for wl in o.workloads:
         sat = summary["ixos"][wl]["saturation"]
         log("bench: where ixos's dataplane core spends its time, %s at 50%% and 100%% of its "
             "saturation (%.0f/s)" % (wl, sat))
-        stage_map[wl] = stages.measure(wl, [sat * 0.5, sat], o, log)
+        try:
+            stage_map[wl] = stages.measure(wl, [sat * 0.5, sat], o, log)
+        except guests.TestFailure as e:
+            log("bench: the stage map of %s failed: %s" % (wl, e))
     counts = {}
     if not o.no_insns:
         tmp = tempfile.mkdtemp(prefix="ixos-bench-")
@@ -171,18 +177,16 @@ def main(argv):
             for wl in o.workloads:
                 rate = summary[name][wl]["saturation"]
                 log("bench: instructions per request, %s on %s at %.0f/s" % (wl, name, rate))
-                counts.setdefault(name, {})[wl] = insns.measure(os_name, smp, wl, rate, o, tmp,
-                                                                log)
+                try:
+                    counts.setdefault(name, {})[wl] = insns.measure(os_name, smp, wl, rate, o,
+                                                                    tmp, log)
+                except guests.TestFailure as e:
+                    log("bench: instructions of %s on %s failed: %s" % (wl, name, e))
         shutil.rmtree(tmp, ignore_errors=True)
-    names = [c[0] for c in cfgs]
     tbl = report.table(summary, names, o.workloads, o.slas, counts)
     map_tbl = report.stage_table(stage_map)
     log("\n" + tbl + "\n" + map_tbl)
-    with open(os.path.join(o.out, "results.json"), "w") as f:
-        json.dump({"settings": sets, "runs": runs}, f, indent=1)
-    with open(os.path.join(o.out, "summary.json"), "w") as f:
-        json.dump({"settings": sets, "summary": summary, "instructions": counts,
-                   "stages": stage_map}, f, indent=1)
+    write_results(o, sets, runs, summary, counts, stage_map)
     with open(os.path.join(o.out, "table.md"), "w") as f:
         f.write(tbl + "\n" + map_tbl)
     pngs = []
@@ -196,6 +200,14 @@ def main(argv):
     if o.docs:
         write_docs(o, sets, tbl, map_tbl, pngs)
     log("bench: done in %.0f s; figures in %s" % (time.monotonic() - t0, o.out))
+
+
+def write_results(o, sets, runs, summary, counts, stage_map):
+    with open(os.path.join(o.out, "results.json"), "w") as f:
+        json.dump({"settings": sets, "runs": runs}, f, indent=1)
+    with open(os.path.join(o.out, "summary.json"), "w") as f:
+        json.dump({"settings": sets, "summary": summary, "instructions": counts,
+                   "stages": stage_map}, f, indent=1)
 
 
 def write_docs(o, sets, tbl, map_tbl, pngs):

@@ -4,6 +4,7 @@ mcload's measured window (interpolated between samples) are divided by the repli
 in that window. Host load cannot move this figure; TCG's speed does not enter it."""
 import bisect
 import os
+import time
 
 import guests
 import sweep
@@ -41,6 +42,8 @@ def measure(os_name, smp, workload, rate, o, tmpdir, log):
         if workload != "echo":
             sweep.point(ns, workload, min(rate, 1000), o, preload=True, duration=1)
         res = sweep.point(ns, workload, rate, o, duration=o.insn_secs)
+        # mcload may return right at the window's end: wait for the samples after it.
+        time.sleep(0.2)
         samples = read_samples(path)
     a, b = at(samples, res["window_start_ns"]), at(samples, res["window_end_ns"])
     if not a or not b or not res["replies_in_window"]:
