@@ -47,7 +47,8 @@ def options(argv):
                                          "management and 1 dataplane core)")
     a("--ixos-variant", action="append", default=[], metavar="NAME:ARGS",
       help="also run ixos with ARGS added to its kernel command line, as ixos-NAME (for "
-           "before/after figures in one run; repeatable), e.g. poll0:idle_us=0")
+           "before/after figures in one run; repeatable), e.g. poll0:idle_us=0; ARGS "
+           "kernel=PATH boots another build of the kernel instead (the same apps)")
     a("--no-linux", action="store_true",
       help="ixos (and its variants) only: for quick before/after runs; the fractions are "
            "then of each configuration's own saturation")

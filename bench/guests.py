@@ -5,6 +5,7 @@ in a private namespace; QEMU's threads pinned to the host CPUs given, away from 
 generator's."""
 import contextlib
 import os
+import re
 import subprocess
 import sys
 
@@ -67,7 +68,11 @@ def boot(os_name, workload, o, smp, plugin_out=None, cmdline=None):
         extra = ["-plugin", "%s,out=%s,period_ms=10"
                  % (os.path.join(BUILD, "qemu-insncount.so"), plugin_out)]
     if os_name == "ixos":
-        args = direct_args(cmdline or ixos_cmdline(), [ixos_app(workload, o.mc_mem)])
+        line = cmdline or ixos_cmdline()
+        kernel = re.search(r"(?:^| )kernel=(\S+)", line)
+        args = direct_args(re.sub(r"(?:^| )kernel=\S+", "", line), [ixos_app(workload, o.mc_mem)])
+        if kernel:  # --ixos-variant NAME:kernel=PATH: another build of the kernel
+            args[1] = kernel.group(1)
     else:
         args = linux_args(o.mc_mem)
     with NetNS(nic=o.nic) as ns, Machine(args + extra, smp=smp, mem=o.mem, netns=ns,

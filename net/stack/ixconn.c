@@ -170,6 +170,13 @@ static void ixc_hook(struct ixconn *c, struct tcp_pcb *pcb)
 	tcp_recv(pcb, ixc_recv_cb);
 	tcp_sent(pcb, ixc_sent_cb);
 	tcp_err(pcb, ixc_err_cb);
+	/*
+	 * No Nagle: an app's send is a whole reply it wants out now (the batch is the
+	 * coalescing). With Nagle, a reply over one MSS kept its last piece until the peer
+	 * ACKed the rest, and a peer that delays its ACKs (Linux: up to 40 ms) added that to
+	 * every such reply: memcached ETC's p99 was 42 ms at any load.
+	 */
+	tcp_nagle_disable(pcb);
 }
 
 /*
