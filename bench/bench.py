@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 
+import conns
 import guests
 import insns
 import report
@@ -65,6 +66,11 @@ def options(argv):
     a("--duration", type=float, default=3, help="seconds measured per point (default 3)")
     a("--insn-secs", type=float, default=3, help="seconds of the instruction-count run")
     a("--no-insns", action="store_true", help="skip the instruction counts")
+    a("--conn-counts", default="100,1000,10000,100000",
+      help="connection counts of the scalability experiment (default 100,1000,10000,100000)")
+    a("--conn-rates", default="2000,45000",
+      help="its light and heavy echo rates, requests/s in all (default 2000,45000)")
+    a("--no-conns", action="store_true", help="skip the connection-scalability experiment")
     a("--sla", default="1,5,10", help="p99 SLAs in ms (default 1,5,10)")
     a("--qemu-cpus", default="1", help="host CPUs for QEMU (taskset list, default 1)")
     a("--load-cpu", default="0", help="host CPU for mcload (default 0)")
@@ -78,6 +84,8 @@ def options(argv):
         ap.error("unknown workload %s (echo, usr, etc)" % ",".join(bad))
     o.rates = [float(r) for r in o.rates.split(",")]
     o.slas = [float(s) for s in o.sla.split(",")]
+    o.conn_counts = [int(n) for n in o.conn_counts.split(",") if n]
+    o.conn_light_rate, o.conn_heavy_rate = [float(r) for r in o.conn_rates.split(",")]
     if o.reps < 1 or o.smp < 2 or any(b <= a for a, b in zip(o.rates, o.rates[1:])):
         ap.error("--reps >= 1, --smp >= 2 and rising --rates, please")
     return o
@@ -133,6 +141,7 @@ def main(argv):
     sets = dict(guests.settings(o), workloads=o.workloads, reps=o.reps, rates=o.rates,
                 conns=o.conns, depth=o.depth, keys=o.keys, echo_size=o.echo_size,
                 warmup_s=o.warmup, duration_s=o.duration, sla_ms=o.slas,
+                conn_counts=o.conn_counts, conn_rates=[o.conn_light_rate, o.conn_heavy_rate],
                 load_cpu=o.load_cpu, host_cpus=os.cpu_count(), date=started.isoformat(),
                 command="bench/bench.py " + " ".join(argv),
                 configs=[{"name": n, "os": osn, "smp": s, "ixos_args": x}
@@ -169,6 +178,17 @@ def main(argv):
             stage_map[wl] = stages.measure(wl, [sat * 0.5, sat], o, log)
         except guests.TestFailure as e:
             log("bench: the stage map of %s failed: %s" % (wl, e))
+    conn_res = {}
+    if not o.no_conns:
+        for name, os_name, smp, extra in cfgs:
+            if extra or name == "linux-1cpu":
+                continue
+            log("bench: connection scalability on %s: echo over %s connections at %g and "
+                "%g/s" % (name, o.conn_counts, o.conn_light_rate, o.conn_heavy_rate))
+            try:
+                conn_res[name] = conns.measure(os_name, o, log)
+            except guests.TestFailure as e:
+                log("bench: connection scalability on %s failed: %s" % (name, e))
     counts = {}
     if not o.no_insns:
         tmp = tempfile.mkdtemp(prefix="ixos-bench-")
@@ -186,10 +206,11 @@ def main(argv):
         shutil.rmtree(tmp, ignore_errors=True)
     tbl = report.table(summary, names, o.workloads, o.slas, counts)
     map_tbl = report.stage_table(stage_map)
-    log("\n" + tbl + "\n" + map_tbl)
-    write_results(o, sets, runs, summary, counts, stage_map)
+    conn_tbl = conns.table(conn_res, o.conn_counts) if conn_res else ""
+    log("\n" + tbl + "\n" + map_tbl + "\n" + conn_tbl)
+    write_results(o, sets, runs, summary, counts, stage_map, conn_res)
     with open(os.path.join(o.out, "table.md"), "w") as f:
-        f.write(tbl + "\n" + map_tbl)
+        f.write(tbl + "\n" + map_tbl + "\n" + conn_tbl)
     pngs = []
     for wl in o.workloads:
         path = os.path.join(o.out, "%s.png" % wl)
@@ -199,19 +220,19 @@ def main(argv):
         report.plot(summary, names, wl, path, o.slas, title)
         pngs.append(path)
     if o.docs:
-        write_docs(o, sets, tbl, map_tbl, pngs)
+        write_docs(o, sets, tbl, map_tbl, conn_tbl, pngs)
     log("bench: done in %.0f s; figures in %s" % (time.monotonic() - t0, o.out))
 
 
-def write_results(o, sets, runs, summary, counts, stage_map):
+def write_results(o, sets, runs, summary, counts, stage_map, conn_res=None):
     with open(os.path.join(o.out, "results.json"), "w") as f:
         json.dump({"settings": sets, "runs": runs}, f, indent=1)
     with open(os.path.join(o.out, "summary.json"), "w") as f:
         json.dump({"settings": sets, "summary": summary, "instructions": counts,
-                   "stages": stage_map}, f, indent=1)
+                   "stages": stage_map, "connections": conn_res or {}}, f, indent=1)
 
 
-def write_docs(o, sets, tbl, map_tbl, pngs):
+def write_docs(o, sets, tbl, map_tbl, conn_tbl, pngs):
     os.makedirs(o.docs, exist_ok=True)
     for p in pngs:
         shutil.copy(p, o.docs)
@@ -227,6 +248,12 @@ def write_docs(o, sets, tbl, map_tbl, pngs):
               "Per-stage cycle counters of net/dp_stats.h over a load at 50% and 100% of ixos's "
               "saturation (its own boot, stats printed every second): share of the core's busy "
               "time and nanoseconds of (TCG) time per request.", "", map_tbl, ""]
+    if conn_tbl:
+        lines += ["## Connection scalability (echo, 64 B)", "",
+                  "Echo over every one of N concurrent connections (requests to them at random), "
+                  "one boot per OS, at %g/s (p99) and %g/s offered (served); mcload split over "
+                  "processes of at most %d connections, histograms merged."
+                  % (o.conn_light_rate, o.conn_heavy_rate, conns.PER_PROC), "", conn_tbl, ""]
     for p in pngs:
         lines += ["![%s](%s)" % (os.path.basename(p), os.path.basename(p)), ""]
     with open(os.path.join(o.docs, "results.md"), "w") as f:

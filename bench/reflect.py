@@ -12,11 +12,7 @@ Not a test: it prints figures with their settings and asserts nothing about spee
 """
 import argparse
 import os
-import socket
-import struct
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "qemu"))

@@ -22,6 +22,7 @@ enum cmdline_key {
 	KEY_STATS_INTERVAL,
 	KEY_DP_MODE,
 	KEY_IDLE_US,
+	KEY_CONN_MEM,
 	KEY_RETA_SKEW,
 	KEY_MIGRATE_TEST,
 	KEY_APP_BUDGET_US,
@@ -49,6 +50,7 @@ static const struct {
     CMDLINE_FIELD(KEY_STATS_INTERVAL, "stats_interval", stats_interval),
     CMDLINE_FIELD(KEY_DP_MODE, "dp_mode", dp_mode),
     CMDLINE_FIELD(KEY_IDLE_US, "idle_us", idle_us),
+    CMDLINE_FIELD(KEY_CONN_MEM, "conn_mem", conn_mem_mib),
     CMDLINE_FIELD(KEY_RETA_SKEW, "reta_skew", reta_skew),
     CMDLINE_FIELD(KEY_MIGRATE_TEST, "migrate_test", migrate_test_ms),
     CMDLINE_FIELD(KEY_APP_BUDGET_US, "app_budget_us", app_budget_us),
@@ -333,6 +335,12 @@ static void cmdline_apply(struct cmdline_state *st, struct kconfig *cfg, enum cm
 			cfg->idle_us = u;
 		else
 			expected = "0..1000000 microseconds";
+		break;
+	case KEY_CONN_MEM:
+		if (cmdline_uint(v, 1u << 20, &u) && u > 0)
+			cfg->conn_mem_mib = u;
+		else
+			expected = "1..1048576 MiB";
 		break;
 	case KEY_APP_RUNS:
 		if (cmdline_uint(v, 1000, &u) && u > 0)

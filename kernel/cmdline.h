@@ -50,6 +50,8 @@ struct kconfig {
 	unsigned stats_interval;	/* stats_interval=S: print dataplane counters every S s */
 	int dp_mode;			/* dp_mode=stack|l2|reflect, below; default stack */
 	unsigned idle_us;		/* idle_us=N: idle time before a core sleeps; default 100 */
+	unsigned conn_mem_mib;		/* conn_mem=MiB: connection state of all dataplane cores;
+					 * 0 (default): a quarter of the memory free at start */
 	unsigned app_runs;		/* app_runs=N: run each app module N times (default 1) */
 	unsigned app_budget_us;		/* app_budget_us=N: an app's time between kernel entries */
 	unsigned migrate_test_ms;	/* migrate_test=MS: test hook, 16 flow groups move every MS */

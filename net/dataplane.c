@@ -13,6 +13,8 @@
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
 #include "kernel/log.h"
+#include "kernel/mem.h"
+#include "kernel/paging.h"
 #include "kernel/pci.h"
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
@@ -511,6 +513,24 @@ static int dp_setup_core(unsigned cpu, unsigned q, const struct kconfig *cfg)
 	return 0;
 }
 
+/*
+ * Each core's connection memory (bytes): conn_mem= MiB shared by the n cores, or by default a
+ * quarter of the memory free now (the pages are taken only as connections arrive; apps and
+ * packet buffers have the rest).
+ */
+static uint64_t dp_conn_mem(const struct kconfig *cfg, unsigned n)
+{
+	struct pmm pm;
+
+	mem_stats(&pm);
+	uint64_t total = cfg->conn_mem_mib ? (uint64_t)cfg->conn_mem_mib << 20
+					   : pm.free_pages * PAGE_SIZE / 4;
+	log_info("dataplane: connection memory %lu MiB (%s), %lu MiB per core",
+		 (unsigned long)(total >> 20), cfg->conn_mem_mib ? "conn_mem=" : "a quarter of free",
+		 (unsigned long)(total / n >> 20));
+	return total / n;
+}
+
 int dataplane_init(const struct kconfig *cfg)
 {
 	unsigned cpus[MAX_CPUS], n = 0;
@@ -540,10 +560,12 @@ int dataplane_init(const struct kconfig *cfg)
 		return -1;
 	if (pci_msix_enable(dp_pci) < 0)
 		log_warn("dataplane: %s has no usable MSI-X; idle cores will poll", dp_nic.name);
+	uint64_t conn_mem = cfg->dp_mode == DP_MODE_STACK ? dp_conn_mem(cfg, n) : 0;
 	for (unsigned q = 0; q < n; q++) {
 		dp_queue_cpu[q] = cpus[q];
 		if (dp_setup_core(cpus[q], q, cfg))
 			return -1;
+		dp_cores[cpus[q]].sctx.conn_mem = conn_mem;
 	}
 	dp_move_init(cfg);
 	dp_reta_skew = cfg->reta_skew ? 1 : 0;

@@ -15,6 +15,10 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$(realpath -m "${1:-$top/build}")/linux
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/ixos/dl/linux
 mkdir -p "$out" "$cache"
+# One build at a time: the QEMU tests run in parallel, and two of them may ask for the guest at
+# once (the second waits, then finds it done).
+exec 9>"$out/.lock"
+flock 9
 for t in modinfo cpio dpkg-deb readelf apt-get; do
 	command -v "$t" >/dev/null || PATH=$PATH:/sbin:/usr/sbin command -v "$t" >/dev/null ||
 		{ echo "linux/build.sh: $t is missing (tools/setup.sh installs it)" >&2; exit 1; }

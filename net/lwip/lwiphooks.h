@@ -21,4 +21,25 @@ u32_t stack_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t
  */
 u16_t stack_ip4_id(void);
 
+struct tcp_pcb;
+struct memp_desc;
+/*
+ * LWIP_HOOK_TCP_PCB_LOOKUP and _HASH_ADD/_DEL (our patch 0002): the active and TIME-WAIT PCBs
+ * in a table keyed by their 4-tuple under a per-instance random key, so a segment finds its
+ * connection in constant time however many there are. lookup returns the PCB of the 4-tuple
+ * (ports in host byte order, as lwIP keeps them) or NULL; add and del are called as a PCB
+ * joins or leaves one of those lists, its 4-tuple set. net/stack/pcbhash.c.
+ */
+struct tcp_pcb *stack_pcb_lookup(const ip_addr_t *local_ip, u16_t local_port,
+				 const ip_addr_t *remote_ip, u16_t remote_port);
+void stack_pcb_hash_add(struct tcp_pcb *pcb);
+void stack_pcb_hash_del(struct tcp_pcb *pcb);
+
+/*
+ * LWIP_HOOK_MEMP_EMPTY (our patch 0002): pool desc is empty; adds elements to it from the
+ * kernel's memory and returns 1, or returns 0 (not a pool that grows, its budget is spent, or
+ * no memory). net/stack/connmem.c.
+ */
+int stack_memp_empty(const struct memp_desc *desc);
+
 #endif

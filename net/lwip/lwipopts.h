@@ -33,7 +33,9 @@
 #define MEM_SIZE (1024 * 1024)
 #define MEMP_NUM_PBUF 8192 /* zero-copy sends: one per piece of app memory queued */
 #define MEMP_NUM_UDP_PCB 8
-#define MEMP_NUM_TCP_PCB 1200
+/* The first PCBs of each instance; more come from the kernel's memory as connections arrive,
+ * up to the instance's share of conn_mem= (net/stack/connmem.c). */
+#define MEMP_NUM_TCP_PCB 256
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_TCP_SEG 8192
 #define MEMP_NUM_REASSDATA 1
@@ -100,5 +102,10 @@
 #define LWIP_HOOK_FILENAME "net/lwip/lwiphooks.h"
 #define LWIP_HOOK_TCP_ISN stack_tcp_isn
 #define LWIP_HOOK_IP4_ID  stack_ip4_id /* tools/lwip/patches/0001-ip4-id-from-a-hook.patch */
+/* tools/lwip/patches/0002-pcb-lookup-hook-dlists-growing-pools.patch: */
+#define LWIP_HOOK_TCP_PCB_LOOKUP   stack_pcb_lookup   /* net/stack/pcbhash.c */
+#define LWIP_HOOK_TCP_PCB_HASH_ADD stack_pcb_hash_add
+#define LWIP_HOOK_TCP_PCB_HASH_DEL stack_pcb_hash_del
+#define LWIP_HOOK_MEMP_EMPTY	   stack_memp_empty   /* net/stack/connmem.c */
 
 #endif

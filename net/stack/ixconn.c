@@ -23,10 +23,12 @@
 #include "net/rss.h"
 #include "drivers/nic.h"
 #include "net/stack/ixconn.h"
+#include "net/stack/connmem.h"
 #include "net/stack/ixconn_priv.h"
 #include "net/stack/rxmem.h"
 
-static struct ixconn ixc[IXC_MAX];
+static struct ixconn *ixc_chunks[IXC_CHUNKS_MAX];
+static uint32_t ixc_nchunks;
 static struct ixconn *ixc_free_list, *ixc_dirty_head, *ixc_dirty_tail;
 static struct tcp_pcb *ixc_listeners[IXC_LISTEN_MAX];
 struct stack_ctx *ixc_ctx;
@@ -36,35 +38,58 @@ struct ixconn *ixc_owed_head; /* connections with window credit held back */
 void ixconn_init(struct stack_ctx *ctx)
 {
 	ixc_ctx = ctx;
-	for (int i = IXC_MAX - 1; i >= 0; i--) {
-		ixc[i].next = ixc_free_list;
-		ixc_free_list = &ixc[i];
+}
+
+/* Adds a chunk of free entries (IXC_CHUNK, or what the budget has left): true if it did. */
+static bool ixc_grow(void)
+{
+	uint64_t have = (uint64_t)ixc_nchunks * IXC_CHUNK, max = connmem_conn_max();
+
+	if (ixc_nchunks == IXC_CHUNKS_MAX || have >= max)
+		return false;
+	struct ixconn *chunk = connmem_alloc(IXC_CHUNK * sizeof(*chunk)); /* zeroed: all free */
+	if (!chunk)
+		return false;
+	/* Only the budget's entries go on the free list; the rest of a last chunk stays free
+	 * forever (a handle naming one finds it IXC_FREE). */
+	int n = max - have < IXC_CHUNK ? (int)(max - have) : IXC_CHUNK;
+	for (int i = n - 1; i >= 0; i--) {
+		chunk[i].idx = ixc_nchunks * IXC_CHUNK + (uint32_t)i;
+		chunk[i].next = ixc_free_list;
+		ixc_free_list = &chunk[i];
 	}
+	ixc_chunks[ixc_nchunks++] = chunk;
+	return true;
 }
 
 static uint64_t ixc_handle(const struct ixconn *c)
 {
-	return (uint64_t)c->gen << 32 | (uint64_t)(c - ixc);
+	return (uint64_t)c->gen << 32 | c->idx;
 }
 
 static struct ixconn *ixc_lookup(uint64_t handle)
 {
 	uint32_t i = (uint32_t)handle;
 
-	if (i >= IXC_MAX || ixc[i].gen != (uint32_t)(handle >> 32) || ixc[i].state == IXC_FREE)
+	if (i / IXC_CHUNK >= ixc_nchunks)
 		return NULL;
-	return &ixc[i];
+	struct ixconn *c = &ixc_chunks[i / IXC_CHUNK][i % IXC_CHUNK];
+	if (c->gen != (uint32_t)(handle >> 32) || c->state == IXC_FREE)
+		return NULL;
+	return c;
 }
 
 static struct ixconn *ixc_alloc(void)
 {
 	struct ixconn *c = ixc_free_list;
 
+	if (!c && ixc_grow())
+		c = ixc_free_list;
 	if (!c)
 		return NULL;
 	ixc_free_list = c->next;
-	uint32_t gen = c->gen;
-	*c = (struct ixconn){.gen = gen};
+	uint32_t gen = c->gen, idx = c->idx;
+	*c = (struct ixconn){.gen = gen, .idx = idx};
 	return c;
 }
 
@@ -204,10 +229,14 @@ static err_t ixc_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	struct ixconn *c;
 
 	(void)arg;
-	if (err != ERR_OK || !pcb)
+	if (err != ERR_OK || !pcb) {
+		if (err == ERR_MEM) /* lwIP had no PCB for the SYN: it is dropped */
+			ixc_refused("connection memory full: see conn_mem=");
 		return ERR_VAL;
+	}
 	if (!ixc_attached || !(c = ixc_alloc())) {
-		ixc_refused(ixc_attached ? "connection table full" : "no app serves them");
+		ixc_refused(ixc_attached ? "connection memory full: see conn_mem="
+					 : "no app serves them");
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
@@ -518,8 +547,8 @@ unsigned ixconn_detach(void)
 		ixc_listeners[i] = NULL;
 	}
 	ixc_dirty_head = ixc_dirty_tail = NULL;
-	for (unsigned i = 0; i < IXC_MAX; i++) {
-		struct ixconn *c = &ixc[i];
+	for (uint32_t i = 0; i < ixc_nchunks * IXC_CHUNK; i++) {
+		struct ixconn *c = &ixc_chunks[i / IXC_CHUNK][i % IXC_CHUNK];
 		if (c->state == IXC_FREE)
 			continue;
 		c->dirty = false;

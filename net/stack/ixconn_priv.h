@@ -11,7 +11,9 @@
 #include "lwip/tcp.h"
 #include "net/stack/stack.h"
 
-#define IXC_MAX	       MEMP_NUM_TCP_PCB
+/* The table grows by chunks of IXC_CHUNK up to the instance's budget (net/stack/connmem.c). */
+#define IXC_CHUNK      1024
+#define IXC_CHUNKS_MAX 4096 /* at most 4,194,304 connections per instance */
 #define IXC_LISTEN_MAX 8
 
 enum { IXC_FREE, IXC_KNOCK, IXC_OPEN, IXC_CONNECTING, IXC_DEAD };
@@ -26,6 +28,7 @@ struct ixconn {
 	struct tcp_pcb *pcb; /* NULL once lwIP has freed it */
 	uint64_t cookie;
 	uint32_t gen; /* bumped on every free: stale handles do not match */
+	uint32_t idx; /* its place in the table: the handle's low half */
 	uint8_t state;
 	uint8_t ev;			/* EV_* waiting to be reported */
 	bool eof;			/* the peer closed its side... */

@@ -6,6 +6,7 @@
 #include "kernel/heap.h"
 #include "kernel/lib/string.h"
 #include "lwip/priv/tcp_priv.h"
+#include "net/lwip/lwiphooks.h" /* TCP_REG_ACTIVE calls the PCB table's hook */
 #include "lwip/tcp.h"
 #include "net/dataplane.h"
 #include "net/stack/ixconn.h"

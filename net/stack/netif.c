@@ -17,6 +17,7 @@
 #include "lwip/tcp.h"
 #include "lwip/priv/tcp_priv.h"
 #include "netif/ethernet.h"
+#include "net/stack/connmem.h"
 #include "net/stack/ixconn.h"
 #include "net/stack/rxmem.h"
 #include "net/dataplane.h"
@@ -239,6 +240,8 @@ static int stack_init(struct stack_ctx *ctx)
 	netif_set_default(&stack_netif);
 	netif_set_up(&stack_netif);
 	rxmem_init(ctx);
+	if (connmem_init(ctx->conn_mem))
+		return -1;
 	ixconn_init(ctx);
 	return 0;
 }
@@ -314,7 +317,8 @@ static void stack_stats(struct stack_ctx *ctx, struct stack_stats *s)
 	s->arp_rx = lwip_stats.etharp.recv;
 	s->icmp_rx = lwip_stats.icmp.recv;
 	s->tcp_pcbs = lwip_stats.memp[MEMP_TCP_PCB]->used;
-	s->tcp_pcbs_max = lwip_stats.memp[MEMP_TCP_PCB]->avail;
+	s->tcp_pcbs_max = connmem_conn_max();
+	s->conn_mem_bytes = connmem_bytes();
 	s->tcp_pcb_fails = lwip_stats.memp[MEMP_TCP_PCB]->err;
 }
 

@@ -30,6 +30,7 @@ struct stack_ctx {
 	struct dp_stats *st;
 	uint8_t mac[6];
 	uint32_t ip, netmask, gw; /* host byte order */
+	uint64_t conn_mem;	  /* bytes its connections may take (net/stack/connmem.c) */
 	struct mbuf *tx[STACK_TX_MAX]; /* frames to send at the end of the iteration */
 	unsigned ntx;
 };
@@ -50,8 +51,9 @@ struct stack_ctx {
 	X(arp_rx)	/* ARP packets lwIP took */                                            \
 	X(icmp_rx)                                                                             \
 	X(tcp_pcbs)	/* connections in use now */                                           \
-	X(tcp_pcbs_max) /* configured limit */                                                 \
-	X(tcp_pcb_fails) /* connections refused: no PCB left */
+	X(tcp_pcbs_max) /* the most connections it may hold (its share of conn_mem=) */        \
+	X(tcp_pcb_fails) /* connections refused: no PCB left */                                \
+	X(conn_mem_bytes) /* memory taken for connection state so far */
 
 struct stack_stats {
 #define STACK_STATS_FIELD(n) uint64_t n;

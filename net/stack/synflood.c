@@ -28,12 +28,20 @@ void stack_syn_make_room(struct stack_ctx *ctx, const uint8_t *f, uint16_t len)
 		if (l->local_port != port || l->accepts_pending < l->backlog)
 			continue;
 		/* tcp_ticks advance every 500 ms, so many half-open connections tie; lwIP puts new
-		 * PCBs first in the list, so on a tie the later one in the list is the older. */
+		 * PCBs first in the list, so on a tie the later one in the list is the older. The
+		 * walk stops at the listener's last half-open one: the list holds every other
+		 * connection of the core too (maybe 100,000), but its half-open ones are among
+		 * the newest, near the front. */
 		struct tcp_pcb *oldest = NULL;
-		for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-			if (p->state == SYN_RCVD && p->listener == l &&
-			    (!oldest || (u32_t)(tcp_ticks - p->tmr) >= (u32_t)(tcp_ticks - oldest->tmr)))
-				oldest = p;
+		unsigned seen = 0;
+		for (struct tcp_pcb *p = tcp_active_pcbs; p && seen < l->accepts_pending;
+		     p = p->next)
+			if (p->state == SYN_RCVD && p->listener == l) {
+				seen++;
+				if (!oldest ||
+				    (u32_t)(tcp_ticks - p->tmr) >= (u32_t)(tcp_ticks - oldest->tmr))
+					oldest = p;
+			}
 		if (oldest) {
 			tcp_abandon(oldest, 0);
 			ctx->st->tcp_syn_evicted++;

@@ -29,12 +29,13 @@ import test_memcached_tools  # noqa: E402
 import test_memcached_t  # noqa: E402
 import test_linux  # noqa: E402
 import test_mcload  # noqa: E402
+import test_conns  # noqa: E402
 import test_run  # noqa: E402
 import test_memcached_clients  # noqa: E402
 
 MODULES = [test_boot, test_net, test_tcp, test_isn, test_user, test_mgmt, test_overload,
            test_hostile, test_moves, test_memcached, test_memcached_clients,
-           test_memcached_tools, test_memcached_t, test_linux, test_mcload,
+           test_memcached_tools, test_memcached_t, test_linux, test_mcload, test_conns,
            test_run]
 
 

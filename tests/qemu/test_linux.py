@@ -14,8 +14,11 @@ MEMCACHED_PORT, ECHO_PORT = 11211, 7
 
 
 def build():
-    subprocess.run([os.path.join(ROOT, "bench", "linux", "build.sh"), os.path.dirname(LINUX)],
-                   check=True, capture_output=True, text=True, timeout=1800)
+    r = subprocess.run([os.path.join(ROOT, "bench", "linux", "build.sh"), os.path.dirname(LINUX)],
+                       capture_output=True, text=True, timeout=1800)
+    if r.returncode != 0:
+        raise TestFailure("bench/linux/build.sh failed (exit %d): %s"
+                          % (r.returncode, (r.stdout + r.stderr)[-3000:]))
 
 
 def linux_args(mem_mb=256):

@@ -190,6 +190,30 @@ static void test_dp_cores_values(void **state)
 	}
 }
 
+static void test_conn_mem_values(void **state)
+{
+	static const char *const bad[] = {"0", "abc", "-1", "1048577", "64M"};
+	struct kconfig cfg;
+	char line[128], want[256];
+
+	(void)state;
+	assert_int_equal(parse("", &cfg), 0);
+	assert_int_equal(cfg.conn_mem_mib, 0); /* default: a quarter of free memory */
+	assert_int_equal(parse("conn_mem=1", &cfg), 0);
+	assert_int_equal(cfg.conn_mem_mib, 1);
+	assert_int_equal(parse("conn_mem=1048576", &cfg), 0);
+	assert_int_equal(cfg.conn_mem_mib, 1048576);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "conn_mem=%s", bad[i]);
+		assert_int_equal(parse(line, &cfg), 1);
+		assert_int_equal(cfg.conn_mem_mib, 0);
+		snprintf(want, sizeof(want),
+			 "bad value '%s' for 'conn_mem' (expected 1..1048576 MiB); using the default",
+			 bad[i]);
+		assert_string_equal(warnings[0], want);
+	}
+}
+
 static void test_empty_value_is_malformed(void **state)
 {
 	static const char *const keys[] = {"dp_cores", "ip",	    "gw",	    "mgmt_ip",
@@ -537,6 +561,7 @@ int main(void)
 	    T(test_image_path_first_word),
 	    T(test_image_path_truncated),
 	    T(test_dp_cores_values),
+	    T(test_conn_mem_values),
 	    T(test_empty_value_is_malformed),
 	    T(test_key_without_value),
 	    T(test_ip_good),

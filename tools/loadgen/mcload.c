@@ -6,8 +6,9 @@
  * reached) waits in its connection's queue and still counts from its scheduled time.
  * One thread per --threads, each with its own connections, schedule share and histogram, in
  * a non-blocking epoll loop. Prints one JSON object on stdout; mcload --help lists the options.
- * This file runs the phases (connect, preload, load) and gathers the results; the settings are
- * mcload_opts.c's, the event loop mcload_loop.c's, the report mcload_report.c's.
+ * This file raises the open file limit to what --conns needs, runs the phases (connect,
+ * preload, load) and gathers the results; the settings are mcload_opts.c's, the event loop
+ * mcload_loop.c's, the report mcload_report.c's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "tools/loadgen/mcload_dist.h"
@@ -29,6 +31,7 @@
 #include "tools/loadgen/mcload_report.h"
 
 #define PRELOAD_DEPTH 64 /* preload pipelines at least this deep */
+#define NOFILE_MARGIN 64 /* descriptors beyond one per connection and one per thread */
 
 /* What main shares with the workers: the phase barrier, whether a phase failed, the start. */
 struct mcl_shared {
@@ -52,12 +55,16 @@ static void *worker_main(void *arg)
 				o->cpus[w->id % o->ncpus], strerror(errno));
 	}
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* wake on time: lateness shows as latency */
-	w->mode = MCL_M_CONNECT;
-	for (unsigned i = 0; i < w->nconns && !w->fatal; i++)
-		mcl_loop_conn_open(w, &w->conns[i]);
+	w->mode = MCL_M_CONNECT; /* the loop opens them, --connect-inflight at a time */
+	w->next_open = 0;
 	if (mcl_loop_run(w, mcl_loop_now_ns() + (uint64_t)(o->connect_timeout * 1e9)) < 0) {
 		if (!w->fatal)
-			fprintf(stderr, "mcload: connect to %s timed out\n", o->server);
+			fprintf(
+			    stderr,
+			    "mcload: connect to %s timed out after %g s: thread %u has %u of %u "
+			    "connections up, %u handshaking\n",
+			    o->server, o->connect_timeout, w->id, w->nup, w->nconns,
+			    w->nconnecting);
 		sh->failed = 1;
 	}
 	pthread_barrier_wait(&sh->bar);
@@ -88,6 +95,58 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Long of /proc/sys/fs/nr_open (the most RLIMIT_NOFILE may be), or -1. */
+static long nr_open(void)
+{
+	long v = -1;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Raises RLIMIT_NOFILE to what o's connections need (the hard limit too when it is lower,
+ * which takes root, up to fs.nr_open); says what it needs and what the limit is and exits 1
+ * if it cannot. */
+static void raise_nofile(const struct mcl_opts *o)
+{
+	rlim_t need = (rlim_t)o->conns + o->threads + NOFILE_MARGIN;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		fprintf(stderr, "mcload: getrlimit(RLIMIT_NOFILE): %s\n", strerror(errno));
+		exit(1);
+	}
+	if (rl.rlim_cur >= need)
+		return;
+	struct rlimit want = {.rlim_cur = need,
+			      .rlim_max = rl.rlim_max > need ? rl.rlim_max : need};
+	if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+		return;
+	int err = errno;
+	long max = nr_open();
+	fprintf(stderr,
+		"mcload: --conns %u needs %llu open files (one per connection, one per thread, "
+		"%d more), but the limit is %llu (hard %llu) and raising it failed: %s\n",
+		o->conns, (unsigned long long)need, NOFILE_MARGIN, (unsigned long long)rl.rlim_cur,
+		(unsigned long long)rl.rlim_max, strerror(err));
+	if (max >= 0 && (rlim_t)max < need)
+		fprintf(stderr,
+			"mcload: fs.nr_open is %ld: raise it first (sysctl -w fs.nr_open=%llu)\n",
+			max, (unsigned long long)need);
+	else if (want.rlim_max > rl.rlim_max && geteuid() == 0)
+		fprintf(stderr, "mcload: raising the hard limit takes CAP_SYS_RESOURCE, which this "
+				"root process lacks (a container?)\n");
+	else if (want.rlim_max > rl.rlim_max)
+		fprintf(stderr,
+			"mcload: only root (CAP_SYS_RESOURCE) can raise the hard limit: run it as "
+			"root, or raise it first (ulimit -Hn %llu as root, or limits.conf)\n",
+			(unsigned long long)need);
+	exit(1);
+}
+
 static void on_alarm(int sig)
 {
 	static const char msg[] = "mcload: hard deadline passed, giving up\n";
@@ -101,6 +160,7 @@ int main(int argc, char **argv)
 {
 	struct mcl_opts o;
 	mcl_opts_parse(&o, argc, argv);
+	raise_nofile(&o);
 	signal(SIGPIPE, SIG_IGN);
 	/* The loops keep their own deadlines; this only catches a hang past all of them. */
 	signal(SIGALRM, on_alarm);
@@ -117,6 +177,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < o.conns; i++)
 		conns[i].fd = -1;
 	unsigned first = 0;
+	uint64_t t_conn = mcl_loop_now_ns();
 	for (unsigned i = 0; i < o.threads; i++) {
 		struct mcl_worker *w = &ws[i];
 		w->o = &o;
@@ -124,7 +185,9 @@ int main(int argc, char **argv)
 		w->id = i;
 		w->nconns = o.conns / o.threads + (i < o.conns % o.threads);
 		w->conns = conns + first;
+		w->first = first;
 		first += w->nconns;
+		w->trim = w->nconns > MCL_TRIM_CONNS;
 		w->ep = epoll_create1(EPOLL_CLOEXEC);
 		w->pl_next = i;
 		w->st.preload_keys = o.preload && o.keys > i ? (o.keys - 1 - i) / o.threads + 1 : 0;
@@ -137,6 +200,7 @@ int main(int argc, char **argv)
 	}
 	double preload_s = 0;
 	pthread_barrier_wait(&sh.bar); /* connected: the workers stop here if one failed */
+	double connect_s = (double)(mcl_loop_now_ns() - t_conn) / 1e9;
 	if (!sh.failed) {
 		uint64_t t_pl = mcl_loop_now_ns();
 		pthread_barrier_wait(&sh.bar); /* preloaded */
@@ -156,9 +220,9 @@ int main(int argc, char **argv)
 		close(ws[i].ep);
 	}
 	if (!sh.failed) {
-		mcl_report_json(&o, &st, h, preload_s, sh.t0);
+		mcl_report_json(&o, &st, h, connect_s, preload_s, sh.t0);
 		if (!o.quiet)
-			mcl_report_summary(&o, &st, h, preload_s);
+			mcl_report_summary(&o, &st, h, connect_s, preload_s);
 	}
 	for (unsigned i = 0; i < o.conns; i++)
 		mcl_loop_conn_free(&conns[i]);

@@ -1,5 +1,6 @@
 /* mcload's event loop: connections, dispatch, replies and reconnects (see mcload_loop.h). */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -73,7 +74,62 @@ static void req_lost(struct mcl_worker *w, const struct mcl_req *q)
 	}
 }
 
-/* Closes c: its requests in flight are lost, its queue waits for the reconnect. */
+/* Moves c to state, keeping w's counts of connections up and handshaking. */
+static void conn_set_state(struct mcl_worker *w, struct mcl_conn *c, int state)
+{
+	if (c->state == C_UP)
+		w->nup--;
+	else if (c->state == C_CONNECTING)
+		w->nconnecting--;
+	if (state == C_UP)
+		w->nup++;
+	else if (state == C_CONNECTING)
+		w->nconnecting++;
+	c->state = state;
+}
+
+/* c's parser, made if it has none: the next reply it reads answers the oldest in flight. */
+static struct mcl_parser *conn_parser(struct mcl_worker *w, struct mcl_conn *c)
+{
+	if (!c->parser) {
+		c->parser = malloc(sizeof(*c->parser));
+		if (!c->parser)
+			mcl_loop_die_nomem();
+		mcl_proto_parser_init(c->parser, w->o->proto, w->o->size);
+		w->parser_state0 = c->parser->state;
+		/* Echo messages are numbered from the connection's first: every one built is in
+		 * flight or answered, and the next to come back is the oldest in flight. */
+		c->parser->echo_seq = c->echo_seq - c->fly.n;
+	}
+	return c->parser;
+}
+
+/* With many connections (w->trim): frees what c does not use now (its queues when empty, its
+ * output when all sent, its parser between replies with nothing in flight); they come back
+ * when needed. An idle connection then holds no memory but its struct and its socket. */
+static void conn_trim(struct mcl_worker *w, struct mcl_conn *c)
+{
+	if (!w->trim)
+		return;
+	if (c->wait.n == 0 && c->wait.q) {
+		free(c->wait.q);
+		c->wait = (struct mcl_ring){0};
+	}
+	if (c->fly.n == 0 && c->fly.q) {
+		free(c->fly.q);
+		c->fly = (struct mcl_ring){0};
+	}
+	if (c->out.len == 0 && c->out.data)
+		mcl_proto_buf_free(&c->out);
+	if (c->fly.n == 0 && c->parser && c->parser->state == w->parser_state0 &&
+	    c->parser->have == 0) {
+		free(c->parser);
+		c->parser = NULL;
+	}
+}
+
+/* Closes c: its requests in flight are lost, its queue waits for the reconnect, RETRY_NS
+ * from now (at the tail of w's queue of down connections: it is in retry_at order). */
 static void conn_fail(struct mcl_worker *w, struct mcl_conn *c)
 {
 	if (c->fd >= 0)
@@ -83,17 +139,45 @@ static void conn_fail(struct mcl_worker *w, struct mcl_conn *c)
 		req_lost(w, ring_at(&c->fly, i));
 	c->fly.n = c->unsent = 0;
 	mcl_proto_buf_consume(&c->out, c->out.len);
-	c->state = C_DOWN;
+	free(c->parser); /* the next connection starts from a new one */
+	c->parser = NULL;
+	conn_set_state(w, c, C_DOWN);
 	c->retry_at = mcl_loop_now_ns() + RETRY_NS;
-	w->ndown++;
+	c->down_next = NULL;
+	if (w->down_tail)
+		w->down_tail->down_next = c;
+	else
+		w->down_head = c;
+	w->down_tail = c;
 	if (w->mode == MCL_M_CONNECT)
 		w->fatal = true;
+	conn_trim(w, c);
 }
 
-static void connect_failed(struct mcl_worker *w, struct mcl_conn *c, int err)
+/* c could not be opened (err; at_bind: binding to its --source address): says why, while
+ * connecting (once), and closes it. */
+static void connect_failed(struct mcl_worker *w, struct mcl_conn *c, int err, bool at_bind)
 {
-	if (w->mode == MCL_M_CONNECT && !w->fatal)
-		fprintf(stderr, "mcload: connect to %s failed: %s\n", w->o->server, strerror(err));
+	if (w->mode == MCL_M_CONNECT && !w->fatal) {
+		char src[INET_ADDRSTRLEN] = "";
+		const struct in_addr *a =
+		    mcl_opts_source_for(w->o, w->first + (unsigned)(c - w->conns));
+		if (a)
+			inet_ntop(AF_INET, a, src, sizeof(src));
+		if (at_bind)
+			fprintf(stderr, "mcload: binding to source address %s failed: %s\n", src,
+				strerror(err));
+		else
+			fprintf(stderr,
+				"mcload: connect to %s%s%s failed (thread %u had %u of its %u up): "
+				"%s%s\n",
+				w->o->server, a ? " from " : "", src, w->id, w->nup, w->nconns,
+				strerror(err),
+				err == EADDRNOTAVAIL ? " (no local port left: give more --source "
+						       "addresses, or widen "
+						       "net.ipv4.ip_local_port_range)"
+						     : "");
+	}
 	w->st.connect_errors++;
 	conn_fail(w, c);
 }
@@ -104,27 +188,39 @@ void mcl_loop_conn_open(struct mcl_worker *w, struct mcl_conn *c)
 		w->st.reconnects++;
 	c->opened = true;
 	c->built = c->written = c->echo_seq = 0;
-	mcl_proto_parser_init(&c->parser, w->o->proto, w->o->size);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
-		connect_failed(w, c, errno);
+		connect_failed(w, c, errno, false);
 		return;
 	}
 	int one = 1;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	const struct in_addr *src = mcl_opts_source_for(w->o, w->first + (unsigned)(c - w->conns));
+	if (src) {
+		/* No port at bind: connect picks one that makes the 4-tuple unique, as for an
+		 * unbound socket, so each address has the ephemeral range to itself for each
+		 * server (bind with port 0 would pick one unique for the address over all
+		 * servers, searching the range at every bind). */
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = *src};
+		setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if (bind(c->fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			connect_failed(w, c, errno, true);
+			return;
+		}
+	}
 	int rc = connect(c->fd, (const struct sockaddr *)&w->o->addr, sizeof(w->o->addr));
 	if (rc < 0 && errno != EINPROGRESS) {
-		connect_failed(w, c, errno);
+		connect_failed(w, c, errno, false);
 		return;
 	}
 	/* Edge-triggered: every read and write goes on until EAGAIN. */
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 				 .data.ptr = c};
 	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-		connect_failed(w, c, errno);
+		connect_failed(w, c, errno, false);
 		return;
 	}
-	c->state = rc == 0 ? C_UP : C_CONNECTING;
+	conn_set_state(w, c, rc == 0 ? C_UP : C_CONNECTING);
 }
 
 /* Writes what it can of c's output; marks the requests it finished sending. */
@@ -256,9 +352,9 @@ static void conn_read(struct mcl_worker *w, struct mcl_conn *c)
 		uint64_t now = mcl_loop_now_ns();
 		size_t off = 0, used;
 		struct mcl_reply r;
+		struct mcl_parser *p = conn_parser(w, c);
 		while (off < (size_t)n) {
-			int rc =
-			    mcl_proto_parse(&c->parser, w->rbuf + off, (size_t)n - off, &used, &r);
+			int rc = mcl_proto_parse(p, w->rbuf + off, (size_t)n - off, &used, &r);
 			off += used;
 			if (rc == MCL_PARSE_MORE)
 				break;
@@ -270,6 +366,8 @@ static void conn_read(struct mcl_worker *w, struct mcl_conn *c)
 		}
 	}
 	mcl_loop_conn_pump(w, c);
+	if (c->state == C_UP)
+		conn_trim(w, c);
 }
 
 static void conn_event(struct mcl_worker *w, struct mcl_conn *c, uint32_t events)
@@ -280,12 +378,12 @@ static void conn_event(struct mcl_worker *w, struct mcl_conn *c, uint32_t events
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err) {
-			connect_failed(w, c, err);
+			connect_failed(w, c, err, false);
 			return;
 		}
 		if (!(events & (EPOLLOUT | EPOLLIN)))
 			return;
-		c->state = C_UP;
+		conn_set_state(w, c, C_UP);
 		mcl_loop_conn_pump(w, c);
 	}
 	if (c->state == C_UP && (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)))
@@ -326,10 +424,7 @@ static bool phase_done(struct mcl_worker *w, uint64_t now, uint64_t deadline, in
 {
 	*rc = 0;
 	if (w->mode == MCL_M_CONNECT) {
-		unsigned up = 0;
-		for (unsigned i = 0; i < w->nconns; i++)
-			up += w->conns[i].state == C_UP;
-		if (up == w->nconns)
+		if (w->nup == w->nconns)
 			return true;
 		*rc = -1;
 		return w->fatal || now >= deadline;
@@ -348,6 +443,10 @@ int mcl_loop_run(struct mcl_worker *w, uint64_t deadline)
 	for (;;) {
 		uint64_t now = mcl_loop_now_ns(), wake = deadline;
 		int rc;
+		/* Connecting: the next ones as handshakes finish, never more at once than this. */
+		while (w->mode == MCL_M_CONNECT && !w->fatal && w->next_open < w->nconns &&
+		       w->nconnecting < w->o->connect_inflight)
+			mcl_loop_conn_open(w, &w->conns[w->next_open++]);
 		if (w->mode == MCL_M_LOAD) {
 			uint64_t t;
 			while ((t = mcl_dist_sched_peek(&w->sched)) <= now && t < w->t_end)
@@ -357,16 +456,20 @@ int mcl_loop_run(struct mcl_worker *w, uint64_t deadline)
 			else if (now < w->t_end && w->t_end < wake)
 				wake = w->t_end;
 		}
-		if (w->ndown > 0 && w->mode != MCL_M_CONNECT) {
-			for (unsigned i = 0; i < w->nconns; i++) {
-				struct mcl_conn *c = &w->conns[i];
-				if (c->state == C_DOWN && c->retry_at <= now) {
-					w->ndown--;
-					mcl_loop_conn_open(w, c);
-				}
-				if (c->state == C_DOWN && c->retry_at < wake)
+		/* Reconnects, from the head of the queue (the earliest retry_at); one that fails at
+		 * once goes to its tail with a later retry_at, so this ends. */
+		while (w->down_head && w->mode != MCL_M_CONNECT) {
+			struct mcl_conn *c = w->down_head;
+			if (c->retry_at > now) {
+				if (c->retry_at < wake)
 					wake = c->retry_at;
+				break;
 			}
+			w->down_head = c->down_next;
+			if (!w->down_head)
+				w->down_tail = NULL;
+			c->down_next = NULL;
+			mcl_loop_conn_open(w, c);
 		}
 		if (phase_done(w, now, deadline, &rc))
 			return rc;
@@ -403,5 +506,6 @@ void mcl_loop_conn_free(struct mcl_conn *c)
 		close(c->fd);
 	free(c->wait.q);
 	free(c->fly.q);
+	free(c->parser);
 	mcl_proto_buf_free(&c->out);
 }

@@ -4,7 +4,12 @@
  * queues, the replies and the reconnects. A request that cannot go when due (socket full,
  * connection down, the depth reached) waits in its connection's queue and still counts from
  * its scheduled time; a connection that fails loses its requests in flight and is reopened
- * after a pause, except while connecting, when any failure is fatal.
+ * after a pause, except while connecting, when any failure is fatal. Connecting opens at most
+ * o->connect_inflight connections at a time (per thread). Nothing in the loop walks all of a
+ * thread's connections per event or per request (the phase's counts are kept as the states
+ * change, the connections waiting to reconnect are a queue), and with many connections
+ * (MCL_TRIM_CONNS) an idle one gives back its queues, output buffer and parser, so it costs
+ * sizeof(struct mcl_conn) and its socket.
  */
 #ifndef MCLOAD_LOOP_H
 #define MCLOAD_LOOP_H
@@ -20,7 +25,8 @@
 #include "tools/loadgen/mcload_proto.h"
 #include "tools/loadgen/mcload_report.h"
 
-#define MCL_RBUF_SIZE (256 * 1024)
+#define MCL_RBUF_SIZE  (256 * 1024)
+#define MCL_TRIM_CONNS 1024 /* a thread with more connections frees an idle one's buffers */
 
 struct mcl_req {
 	uint64_t sched, key, end; /* end: the stream offset just past its bytes */
@@ -36,12 +42,13 @@ struct mcl_ring {
 struct mcl_conn {
 	int fd, state;
 	bool opened; /* opened before: the next open is a reconnect */
-	uint64_t retry_at, built, written, echo_seq;
 	uint32_t next_opaque;
+	uint64_t retry_at, built, written, echo_seq;
 	size_t unsent; /* the last unsent entries of fly are not written out whole */
 	struct mcl_ring wait, fly;
 	struct mcl_buf out;
-	struct mcl_parser parser;
+	struct mcl_parser *parser;  /* made on the first bytes in; NULL when trimmed */
+	struct mcl_conn *down_next; /* the worker's queue of connections waiting to reconnect */
 };
 
 struct mcl_shared; /* what the workers share with main: mcload.c's */
@@ -52,10 +59,16 @@ struct mcl_worker {
 	const struct mcl_opts *o;
 	struct mcl_shared *sh;
 	pthread_t th;
-	unsigned id, nconns, rr, ndown, depth;
+	unsigned id, nconns, rr, depth;
+	unsigned first;		   /* conns[0]'s number over all threads (for --source) */
+	unsigned nup, nconnecting; /* connections up, and handshaking */
+	unsigned next_open;	   /* connecting: conns[next_open] is the next to open */
 	int ep, mode;
 	bool fatal, no_pwait2; /* no_pwait2: the kernel (or valgrind) lacks epoll_pwait2 */
+	bool trim;	       /* more than MCL_TRIM_CONNS connections: free idle ones' buffers */
+	int parser_state0;     /* a fresh parser's state: one at a reply boundary has it */
 	struct mcl_conn *conns;
+	struct mcl_conn *down_head, *down_tail; /* down, by retry_at (RETRY_NS after failing) */
 	struct mcl_sched sched;
 	struct mcl_rng rng;
 	uint64_t t_meas, t_end, pending, pl_next;
@@ -69,8 +82,9 @@ uint64_t mcl_loop_now_ns(void);
 /* Says mcload is out of memory on stderr and exits 1. */
 void mcl_loop_die_nomem(void);
 /*
- * Opens c (fd -1, down) to o->addr without blocking and adds it to w's epoll set; counts a
- * reconnect if c was opened before. A failure closes c again (fatal while connecting).
+ * Opens c (fd -1, down) to o->addr without blocking, from its --source address if there is
+ * one, and adds it to w's epoll set; counts a reconnect if c was opened before. A failure
+ * closes c again (fatal while connecting).
  */
 void mcl_loop_conn_open(struct mcl_worker *w, struct mcl_conn *c);
 /*
@@ -79,15 +93,16 @@ void mcl_loop_conn_open(struct mcl_worker *w, struct mcl_conn *c);
  */
 void mcl_loop_conn_pump(struct mcl_worker *w, struct mcl_conn *c);
 /*
- * Runs w's event loop in w->mode until the phase ends: connecting, until every connection is
- * up (-1 if one fails or deadline, in ns, comes first); preloading, until every preload SET is
+ * Runs w's event loop in w->mode until the phase ends: connecting, opening w's connections
+ * from w->next_open on, o->connect_inflight at a time, until every one is up (-1 if one fails
+ * or deadline, in ns, comes first); preloading, until every preload SET is
  * answered (-1 at deadline); under load, issuing the schedule's requests until w->t_end, then
  * until none is pending or deadline (0 either way). Returns 0 or -1.
  */
 int mcl_loop_run(struct mcl_worker *w, uint64_t deadline);
 /* Adds the measured requests still queued or in flight on w's connections to its outstanding. */
 void mcl_loop_count_outstanding(struct mcl_worker *w);
-/* Closes c if it is open and frees its queues and buffer. */
+/* Closes c if it is open and frees its queues, buffer and parser. */
 void mcl_loop_conn_free(struct mcl_conn *c);
 
 #endif

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "tools/loadgen/mcload_opts.h"
-
-#define MAX_CONNS 10000
 
 /* One option: its type ('d' double, 'u' unsigned, 'U' uint64, 's' string, 'y'/'n' set or
  * clear a flag, 'h' help), where it goes, its bounds and what it means. */
@@ -31,7 +31,9 @@ static void usage(FILE *f, const struct optdef *d)
 		"Open-loop Poisson load on a memcached (ascii/binary) or echo server. Latency is "
 		"from each\nrequest's scheduled time to its whole reply. One JSON object on "
 		"stdout, a summary on\nstderr. Exit 0: the run completed; 1: it could not "
-		"measure (connect or preload failed);\n2: bad usage.\n");
+		"measure (connect or preload failed, or\nmcload could not raise its open file "
+		"limit to what --conns needs: it does so itself, the\nhard limit too as root); 2: "
+		"bad usage.\n");
 	for (; d->name; d++) {
 		char opt[48];
 		snprintf(opt, sizeof(opt), "--%s%s%s", d->name, d->arg ? " " : "",
@@ -49,13 +51,20 @@ static void usage(FILE *f, const struct optdef *d)
 			fprintf(f, " (default %s)", *(const char **)d->p);
 		fputc('\n', f);
 	}
-	fprintf(f, "Workloads (mutilate's): usr: keys 19 B, values 2 B, 0.2%% SETs. etc: key size "
-		   "round(GEV(30.7984,\n8.20449, 0.078688)) in [digits of --keys, 250]; value size "
-		   "fb_value: 0..14 B with mutilate's\ntable (44.155%% in all: 2 B 17.82%%, 3 B "
-		   "9.239%%, 11 B 8.989%%, ...), else round(GPareto(15,\n214.476, 0.348238)); "
-		   "clamped to [1, 1000000] B; 3.3%% SETs. Keys uniform; a key's sizes depend\n"
-		   "only on its index and --seed. Counts are of requests due in the measured "
-		   "window; parse_errors,\nreconnects and connect_errors cover the whole run.\n");
+	fprintf(f,
+		"Workloads (mutilate's): usr: keys 19 B, values 2 B, 0.2%% SETs. etc: key size "
+		"round(GEV(30.7984,\n8.20449, 0.078688)) in [digits of --keys, 250]; value size "
+		"fb_value: 0..14 B with mutilate's\ntable (44.155%% in all: 2 B 17.82%%, 3 B "
+		"9.239%%, 11 B 8.989%%, ...), else round(GPareto(15,\n214.476, 0.348238)); "
+		"clamped to [1, 1000000] B; 3.3%% SETs. Keys uniform; a key's sizes depend\n"
+		"only on its index and --seed. Counts are of requests due in the measured "
+		"window; parse_errors,\nreconnects and connect_errors cover the whole run. "
+		"Each thread opens its connections\n--connect-inflight at a time (as one comes "
+		"up the next starts), so a large --conns does\nnot flood the server with SYNs; "
+		"the JSON's connect_s is how long that took. Going past\nthe ephemeral ports "
+		"(net.ipv4.ip_local_port_range, about 28k) to one server takes several\n"
+		"local addresses in --source: each has ports of its own (IP_BIND_ADDRESS_NO_PORT: "
+		"the\nport is picked at connect time, per address and server).\n");
 }
 
 __attribute__((format(printf, 1, 2))) static void bad_usage(const char *fmt, ...)
@@ -114,6 +123,28 @@ static void parse_cpus(struct mcl_opts *o, const char *list)
 	}
 }
 
+/* Checks that a is an address of this host by binding a socket to it (no port is taken). */
+static void check_source(const struct in_addr *a)
+{
+	char ip[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, a, ip, sizeof(ip));
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "mcload: socket: %s\n", strerror(errno));
+		exit(1);
+	}
+	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = *a};
+	if (bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = errno;
+		close(fd);
+		if (err == EADDRNOTAVAIL)
+			bad_usage("bad --source %s: not an address of this host", ip);
+		bad_usage("bad --source %s: cannot bind to it: %s", ip, strerror(err));
+	}
+	close(fd);
+}
+
 void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 {
 	const char *proto = "ascii", *workload = "usr", *assign = "rr", *port;
@@ -125,6 +156,7 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 			       .connect_timeout = 2,
 			       .preload_timeout = 30,
 			       .conns = 16,
+			       .connect_inflight = 256,
 			       .depth = 1,
 			       .threads = 1,
 			       .size = 64,
@@ -136,8 +168,10 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 	    {"workload", "W", 's', &workload, 0, 0, "memcached workload: usr or etc"},
 	    {"rate", "R", 'd', &o->rate, 1e-3, 1e8,
 	     "requests per second, all connections together"},
-	    {"conns", "N", 'u', &o->conns, 1, MAX_CONNS,
+	    {"conns", "N", 'u', &o->conns, 1, MCL_MAX_CONNS,
 	     "TCP connections in all, shared out among the threads"},
+	    {"source", "IP[,IP...]", 's', &o->source_list, 0, 0,
+	     "connection i binds to the (i mod n)th of these local IPs (no binding)"},
 	    {"depth", "D", 'u', &o->depth, 1, 65536,
 	     "most requests in flight per connection (pipelining)"},
 	    {"threads", "N", 'u', &o->threads, 1, MCL_MAX_THREADS,
@@ -153,8 +187,10 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 	    {"duration", "S", 'd', &o->duration, 1e-3, 86400, "seconds measured"},
 	    {"drain", "S", 'd', &o->drain, 0, 3600,
 	     "at most this many seconds of waiting for replies after"},
-	    {"connect-timeout", "S", 'd', &o->connect_timeout, 1e-3, 600,
-	     "seconds allowed to connect"},
+	    {"connect-timeout", "S", 'd', &o->connect_timeout, 1e-3, 3600,
+	     "seconds allowed to connect them all"},
+	    {"connect-inflight", "N", 'u', &o->connect_inflight, 1, MCL_MAX_CONNS,
+	     "most handshakes at once per thread while connecting"},
 	    {"preload-timeout", "S", 'd', &o->preload_timeout, 1e-3, 3600,
 	     "seconds allowed for the preload"},
 	    {"preload", NULL, 'y', &preload, 0, 0,
@@ -214,4 +250,58 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 	o->addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)pnum)};
 	if (inet_pton(AF_INET, host, &o->addr.sin_addr) != 1)
 		bad_usage("bad --server %s: want IPV4:PORT", o->server);
+	if (o->source_list) {
+		char why[128];
+		int n = mcl_opts_parse_sources(o->source_list, o->sources, MCL_MAX_SOURCES, why,
+					       sizeof(why));
+		if (n < 0)
+			bad_usage("bad --source %s: %s", o->source_list, why);
+		o->nsources = (unsigned)n;
+		for (unsigned k = 0; k < o->nsources; k++)
+			check_source(&o->sources[k]);
+	}
+}
+
+int mcl_opts_parse_sources(const char *list, struct in_addr *out, unsigned max, char *why,
+			   size_t whylen)
+{
+	unsigned n = 0;
+	for (const char *s = list;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		char ip[INET_ADDRSTRLEN];
+		struct in_addr a;
+		if (len == 0) {
+			snprintf(why, whylen, "an empty item; want IPV4[,IPV4...]");
+			return -1;
+		}
+		if (len >= sizeof(ip)) {
+			snprintf(why, whylen, "%.*s...: not an IPv4 address", 15, s);
+			return -1;
+		}
+		memcpy(ip, s, len);
+		ip[len] = '\0';
+		if (inet_pton(AF_INET, ip, &a) != 1) {
+			snprintf(why, whylen, "%s: not an IPv4 address", ip);
+			return -1;
+		}
+		uint32_t h = ntohl(a.s_addr);
+		if (h == 0 || h == 0xffffffffu || (h >> 28) == 0xe) {
+			snprintf(why, whylen, "%s: not a unicast address", ip);
+			return -1;
+		}
+		for (unsigned k = 0; k < n; k++)
+			if (out[k].s_addr == a.s_addr) {
+				snprintf(why, whylen, "%s: listed twice", ip);
+				return -1;
+			}
+		if (n == max) {
+			snprintf(why, whylen, "more than %u addresses", max);
+			return -1;
+		}
+		out[n++] = a;
+		if (!comma)
+			return (int)n;
+		s = comma + 1;
+	}
 }

@@ -12,7 +12,7 @@ void mcl_report_stats_add(struct mcl_stats *dst, const struct mcl_stats *src)
 }
 
 void mcl_report_json(const struct mcl_opts *o, const struct mcl_stats *st, const struct mcl_hist *h,
-		     double preload_s, uint64_t t0_ns)
+		     double connect_s, double preload_s, uint64_t t0_ns)
 {
 	printf(
 	    "{\"tool\": \"mcload\", \"server\": \"%s\", \"proto\": \"%s\", \"workload\": %s%s%s, "
@@ -26,8 +26,13 @@ void mcl_report_json(const struct mcl_opts *o, const struct mcl_stats *st, const
 	    o->random_assign ? "random" : "rr", (unsigned long long)o->keys, o->size,
 	    (unsigned long long)o->seed, o->warmup, o->duration, o->drain,
 	    o->preload ? "true" : "false");
-	printf("\"preload_s\": %.3f, \"preload_keys\": %llu, \"preload_errors\": %llu, ", preload_s,
-	       (unsigned long long)st->preload_keys, (unsigned long long)st->preload_errors);
+	printf("\"source\": %s%s%s, \"connect_inflight\": %u, \"connect_timeout\": %g, ",
+	       o->source_list ? "\"" : "", o->source_list ? o->source_list : "null",
+	       o->source_list ? "\"" : "", o->connect_inflight, o->connect_timeout);
+	printf("\"connect_s\": %.3f, \"preload_s\": %.3f, \"preload_keys\": %llu, "
+	       "\"preload_errors\": %llu, ",
+	       connect_s, preload_s, (unsigned long long)st->preload_keys,
+	       (unsigned long long)st->preload_errors);
 	static const char *const names[] = {
 	    "scheduled",   "sent",	   "completed",	 "errors",	   "hits",
 	    "misses",	   "stored",	   "lost",	 "backlogged",	   "depth_waits",
@@ -50,7 +55,7 @@ void mcl_report_json(const struct mcl_opts *o, const struct mcl_stats *st, const
 }
 
 void mcl_report_summary(const struct mcl_opts *o, const struct mcl_stats *st,
-			const struct mcl_hist *h, double preload_s)
+			const struct mcl_hist *h, double connect_s, double preload_s)
 {
 	fprintf(stderr,
 		"mcload: %s/%s %s: %g req/s offered, %.1f completed/s over %g s (%u conns, depth "
@@ -67,6 +72,8 @@ void mcl_report_summary(const struct mcl_opts *o, const struct mcl_stats *st,
 		(unsigned long long)st->reconnects, mcl_hist_percentile(h, 50) / 1e3,
 		mcl_hist_percentile(h, 90) / 1e3, mcl_hist_percentile(h, 99) / 1e3,
 		mcl_hist_percentile(h, 99.9) / 1e3, h->max_ns / 1e3, mcl_hist_mean(h) / 1e3);
+	fprintf(stderr, "\n  connect: %u conns in %.3f s%s%s", o->conns, connect_s,
+		o->source_list ? " from " : "", o->source_list ? o->source_list : "");
 	if (o->preload)
 		fprintf(stderr, "\n  preload: %llu keys in %.3f s, %llu errors",
 			(unsigned long long)st->preload_keys, preload_s,

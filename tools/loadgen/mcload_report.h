@@ -21,15 +21,15 @@ struct mcl_stats {
 /* Adds every counter of src to dst. */
 void mcl_report_stats_add(struct mcl_stats *dst, const struct mcl_stats *src);
 /*
- * Prints the run as one JSON object (a line) on stdout: the settings of o, the preload
- * (preload_s seconds), the counters of st, the measured window (CLOCK_MONOTONIC ns: from t0_ns,
- * the load's start, plus the warm-up, for o->duration), the rates over o->duration, and h's
- * latencies.
+ * Prints the run as one JSON object (a line) on stdout: the settings of o, how long the
+ * connect phase took (connect_s seconds) and the preload (preload_s), the counters of st, the
+ * measured window (CLOCK_MONOTONIC ns: from t0_ns, the load's start, plus the warm-up, for
+ * o->duration), the rates over o->duration, and h's latencies.
  */
 void mcl_report_json(const struct mcl_opts *o, const struct mcl_stats *st, const struct mcl_hist *h,
-		     double preload_s, uint64_t t0_ns);
+		     double connect_s, double preload_s, uint64_t t0_ns);
 /* Prints the same run's summary, a few lines, on stderr. */
 void mcl_report_summary(const struct mcl_opts *o, const struct mcl_stats *st,
-			const struct mcl_hist *h, double preload_s);
+			const struct mcl_hist *h, double connect_s, double preload_s);
 
 #endif
