@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Usage: debsrc-unpack.sh [--patches DIR] PACKAGE VERSION DEST "SHA256 FILE" ...
-# Unpacks a Debian (bookworm) source package into DEST (an ignored folder) unless DEST already
+# Usage: debsrc-unpack.sh [--suite SUITE] [--patches DIR] PACKAGE VERSION DEST "SHA256 FILE" ...
+# Unpacks a Debian (bookworm, or SUITE: bookworm-security) source package into DEST (an ignored folder) unless DEST already
 # holds this version with these patches. tools/debsrc.sh fetches it into the cache (private apt
 # configuration, pinned SHA-256 sums); dpkg-source checks the .dsc and applies Debian's
 # patches; then our own, DIR/*.patch in name order (patch -p1, each with its reason on top),
@@ -10,7 +10,11 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-patches=""
+patches="" suite=bookworm
+if [ "${1:-}" = "--suite" ]; then
+	suite=$2
+	shift 2
+fi
 if [ "${1:-}" = "--patches" ]; then
 	patches=$2
 	shift 2
@@ -36,7 +40,7 @@ fi
 cache=${IXOS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ixos}
 dl=$cache/dl
 mkdir -p "$dl"
-"$top/tools/debsrc.sh" bookworm "$pkg=$version" "$dl" "$@"
+"$top/tools/debsrc.sh" "$suite" "$pkg=$version" "$dl" "$@"
 command -v dpkg-source >/dev/null || {
 	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dpkg-dev >/dev/null

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: debsrc.sh [--binary] SUITE PACKAGE=VERSION DIR "SHA256 FILE" ...
+# SUITE: bookworm, bookworm-updates or bookworm-security.
 # Downloads a Debian source package (or, with --binary, a binary .deb) into DIR through a
 # private apt configuration (the system's apt sources stay untouched), unless DIR already
 # holds every FILE with its pinned SHA-256. apt checks the files against the signed index;
@@ -23,9 +24,14 @@ sums_ok() {
 }
 sums_ok "$@" && exit 0
 mkdir -p "$apt/sources" "$apt/lists/partial" "$apt/cache/archives/partial"
+# bookworm-security (its fixes before a point release) lives in an archive of its own.
+case $suite in
+*-security) uri=http://deb.debian.org/debian-security ;;
+*) uri=http://deb.debian.org/debian ;;
+esac
 cat >"$apt/sources/$suite-$type.sources" <<SRC
 Types: $type
-URIs: http://deb.debian.org/debian
+URIs: $uri
 Suites: $suite
 Components: main
 Architectures: amd64

@@ -7,7 +7,7 @@
 # Cyrus SASL), extstore (extstore.c, storage.c, crc32c.c: no disk), the proxy (proto_proxy.c,
 # proxy_*.c: no Lua), privilege dropping (*_priv.c: there are no users to drop to).
 
-MC_VERSION := 1.6.18-1
+MC_VERSION := 1.6.18-1+deb12u1
 MC_DIR := third_party/memcached
 MC_STAMP := $(MC_DIR)/.ixos-$(MC_VERSION)
 MC_PATCHES := tools/memcached/patches $(wildcard tools/memcached/patches/*.patch)
