@@ -71,6 +71,8 @@ def options(argv):
     a("--conn-rates", default="2000,45000",
       help="its light and heavy echo rates, requests/s in all (default 2000,45000)")
     a("--no-conns", action="store_true", help="skip the connection-scalability experiment")
+    a("--conns-only", action="store_true",
+      help="only the connection-scalability experiment (conns.json; with --docs, conns.md)")
     a("--sla", default="1,5,10", help="p99 SLAs in ms (default 1,5,10)")
     a("--qemu-cpus", default="1", help="host CPUs for QEMU (taskset list, default 1)")
     a("--load-cpu", default="0", help="host CPU for mcload (default 0)")
@@ -150,6 +152,10 @@ def main(argv):
                                        "--dirty"], capture_output=True,
                                       text=True).stdout.strip())
     log("bench: " + json.dumps(sets))
+    if o.conns_only:
+        conn_res = run_conns(o, cfgs, log)
+        write_conns(o, sets, conn_res, log)
+        return
     runs = []
     t0 = time.monotonic()
     for rep in range(o.reps):
@@ -178,17 +184,7 @@ def main(argv):
             stage_map[wl] = stages.measure(wl, [sat * 0.5, sat], o, log)
         except guests.TestFailure as e:
             log("bench: the stage map of %s failed: %s" % (wl, e))
-    conn_res = {}
-    if not o.no_conns:
-        for name, os_name, smp, extra in cfgs:
-            if extra or name == "linux-1cpu":
-                continue
-            log("bench: connection scalability on %s: echo over %s connections at %g and "
-                "%g/s" % (name, o.conn_counts, o.conn_light_rate, o.conn_heavy_rate))
-            try:
-                conn_res[name] = conns.measure(os_name, o, log)
-            except guests.TestFailure as e:
-                log("bench: connection scalability on %s failed: %s" % (name, e))
+    conn_res = {} if o.no_conns else run_conns(o, cfgs, log)
     counts = {}
     if not o.no_insns:
         tmp = tempfile.mkdtemp(prefix="ixos-bench-")
@@ -207,6 +203,8 @@ def main(argv):
     tbl = report.table(summary, names, o.workloads, o.slas, counts)
     map_tbl = report.stage_table(stage_map)
     conn_tbl = conns.table(conn_res, o.conn_counts) if conn_res else ""
+    if conn_res:
+        write_conns(o, sets, conn_res, log)
     log("\n" + tbl + "\n" + map_tbl + "\n" + conn_tbl)
     write_results(o, sets, runs, summary, counts, stage_map, conn_res)
     with open(os.path.join(o.out, "table.md"), "w") as f:
@@ -222,6 +220,47 @@ def main(argv):
     if o.docs:
         write_docs(o, sets, tbl, map_tbl, conn_tbl, pngs)
     log("bench: done in %.0f s; figures in %s" % (time.monotonic() - t0, o.out))
+
+
+def run_conns(o, cfgs, log):
+    """The connection-scalability experiment on Linux and ixos (not the variants)."""
+    out = {}
+    for name, os_name, smp, extra in cfgs:
+        if extra or name == "linux-1cpu":
+            continue
+        log("bench: connection scalability on %s: echo over %s connections at %g and %g/s"
+            % (name, o.conn_counts, o.conn_light_rate, o.conn_heavy_rate))
+        try:
+            out[name] = conns.measure(os_name, o, log)
+        except guests.TestFailure as e:
+            log("bench: connection scalability on %s failed: %s" % (name, e))
+    return out
+
+
+def write_conns(o, sets, conn_res, log):
+    """conns.json in --out; with --docs, conns.md there too."""
+    tbl = conns.table(conn_res, o.conn_counts)
+    log("\n" + tbl)
+    with open(os.path.join(o.out, "conns.json"), "w") as f:
+        json.dump({"settings": sets, "connections": conn_res}, f, indent=1)
+    if not o.docs:
+        return
+    os.makedirs(o.docs, exist_ok=True)
+    lines = ["# Connection scalability: echo as the connections grow", "",
+             "Made on %s by `%s` at commit %s." % (sets["date"][:16].replace("T", " "),
+                                                    sets["command"], sets["commit"]), "",
+             "Echo of 64 B over every one of N concurrent connections (requests to them at "
+             "random, Poisson arrivals), one boot per OS (%s, %d vCPUs, %s, q35 TCG on one host "
+             "CPU), at %g/s offered (p99 of a server that is not busy) and %g/s offered (past "
+             "both servers' saturation: what each serves). The connections are shared among "
+             "mcload processes of at most %d (the open-file limit), each from its own source "
+             "address; all connect before any load starts; their histograms are merged. "
+             "%g s measured after %g s of warm-up."
+             % (sets["nic"], sets["smp"], sets["mem"], o.conn_light_rate, o.conn_heavy_rate,
+                conns.PER_PROC, o.duration, o.warmup), "", tbl, "",
+             "Every point (connect time, p50, errors, lost) is in `build/bench/conns.json`.", ""]
+    with open(os.path.join(o.docs, "conns.md"), "w") as f:
+        f.write("\n".join(lines))
 
 
 def write_results(o, sets, runs, summary, counts, stage_map, conn_res=None):
@@ -249,11 +288,7 @@ def write_docs(o, sets, tbl, map_tbl, conn_tbl, pngs):
               "saturation (its own boot, stats printed every second): share of the core's busy "
               "time and nanoseconds of (TCG) time per request.", "", map_tbl, ""]
     if conn_tbl:
-        lines += ["## Connection scalability (echo, 64 B)", "",
-                  "Echo over every one of N concurrent connections (requests to them at random), "
-                  "one boot per OS, at %g/s (p99) and %g/s offered (served); mcload split over "
-                  "processes of at most %d connections, histograms merged."
-                  % (o.conn_light_rate, o.conn_heavy_rate, conns.PER_PROC), "", conn_tbl, ""]
+        lines += ["## Connection scalability", "", "In [conns.md](conns.md).", ""]
     for p in pngs:
         lines += ["![%s](%s)" % (os.path.basename(p), os.path.basename(p)), ""]
     with open(os.path.join(o.docs, "results.md"), "w") as f:

@@ -165,8 +165,15 @@ int main(int argc, char **argv)
 	/* The loops keep their own deadlines; this only catches a hang past all of them. */
 	signal(SIGALRM, on_alarm);
 	double budget = o.connect_timeout + (o.preload ? o.preload_timeout : 0) + o.warmup +
-			o.duration + o.drain;
+			o.duration + o.drain + (o.wait_go ? o.connect_timeout : 0);
 	alarm((unsigned)budget + 5);
+	/* --wait-go: SIGUSR1 is taken by sigwait below; blocked before the workers start, so
+	 * they inherit the mask and the signal reaches main only. */
+	sigset_t go;
+	sigemptyset(&go);
+	sigaddset(&go, SIGUSR1);
+	if (o.wait_go)
+		pthread_sigmask(SIG_BLOCK, &go, NULL);
 
 	struct mcl_shared sh = {.failed = 0};
 	pthread_barrier_init(&sh.bar, NULL, o.threads + 1);
@@ -205,6 +212,11 @@ int main(int argc, char **argv)
 		uint64_t t_pl = mcl_loop_now_ns();
 		pthread_barrier_wait(&sh.bar); /* preloaded */
 		preload_s = (double)(mcl_loop_now_ns() - t_pl) / 1e9;
+		if (o.wait_go) { /* several mcloads start their load together */
+			int sig;
+			fprintf(stderr, "mcload: ready\n");
+			sigwait(&go, &sig);
+		}
 		sh.t0 = mcl_loop_now_ns();
 		pthread_barrier_wait(&sh.bar); /* go */
 	}

@@ -197,6 +197,9 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 	     "SET every key once before the load (default for memcached)"},
 	    {"no-preload", NULL, 'n', &no_preload, 0, 0, "do not preload"},
 	    {"quiet", NULL, 'y', &o->quiet, 0, 0, "no summary on stderr"},
+	    {"wait-go", NULL, 'y', &o->wait_go, 0, 0,
+	     "once connected (and preloaded), say \"mcload: ready\" on stderr and start the load "
+	     "only on SIGUSR1 (so several mcloads load together); waits at most --connect-timeout"},
 	    {"help", NULL, 'h', NULL, 0, 0, "this text"},
 	    {0},
 	};

@@ -28,7 +28,7 @@ struct mcl_opts {
 	const char *cpu_list, *source_list;
 	struct in_addr sources[MCL_MAX_SOURCES]; /* --source: nsources of them, or none */
 	uint64_t keys, seed;
-	bool random_assign, preload, quiet;
+	bool random_assign, preload, quiet, wait_go;
 };
 
 /*
