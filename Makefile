@@ -49,7 +49,7 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -DHOST_TEST
 include mgmt/mgmt.mk
 KOBJS += $(MGMT_KOBJS) $(BEARSSL_KOBJS)
 
-.PHONY: all setup run run-cmd run-hints gdb test unit-tests fuzz bench bench-reflect clean format linux-guest
+.PHONY: FORCE all setup run run-cmd run-hints gdb test unit-tests fuzz bench bench-reflect clean format linux-guest
 .DEFAULT_GOAL := all
 
 APPS := $(patsubst user/apps/%/,%,$(wildcard user/apps/*/))
@@ -81,7 +81,10 @@ LIBIX := $(BUILD)/user/libix.a
 $(BUILD)/user/ixev.o: user/libix/ixev.c user/libix/ix.h user/libix/ix_abi.h user/apps/sys.h $(NEWLIB)/lib/libc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LIBC_CFLAGS) -c -o $@ $<
-$(LIBIX): $(BUILD)/user/ixev.o
+$(BUILD)/user/ixmod.o: user/libix/ixmod.c user/libix/ix.h user/libix/ix_abi.h user/apps/sys.h $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBC_CFLAGS) -c -o $@ $<
+$(LIBIX): $(BUILD)/user/ixev.o $(BUILD)/user/ixmod.o
 	rm -f $@
 	ar rcs $@ $^
 
@@ -156,7 +159,15 @@ $(BUILD)/ixos.elf: $(KOBJS) linker.ld tools/gensyms.sh
 
 # The apps that ride along in the ISO and the PXE folder: memcached boots by default, echo is
 # the second GRUB entry and the documented iPXE alternative.
-IMAGE_APPS := $(BUILD)/apps/memcached $(BUILD)/apps/echo
+IMAGE_APPS := $(BUILD)/apps/memcached $(BUILD)/apps/echo $(BUILD)/apps/httpd $(BUILD)/site.tar
+
+# The example site httpd serves in the ISO's third entry (user/apps/httpd/site/), as a tar
+# archive: a data module. Sorted, owned by root, so the same files make the same archive.
+SITE_FILES := $(shell find user/apps/httpd/site -type f 2>/dev/null)
+$(BUILD)/site.tar: $(SITE_FILES)
+	@mkdir -p $(dir $@)
+	tar --format=ustar --sort=name --owner=0 --group=0 --numeric-owner -C user/apps/httpd/site \
+	  -cf $@.tmp . && mv $@.tmp $@
 $(BUILD)/ixos.iso: $(BUILD)/ixos.elf grub.cfg tools/mkiso.sh $(IMAGE_APPS)
 	tools/mkiso.sh $@ grub.cfg $(BUILD)/ixos.elf $(IMAGE_APPS)
 
@@ -168,18 +179,24 @@ $(BUILD)/pxe/boot.ipxe: $(BUILD)/ixos.elf boot/boot.ipxe $(IMAGE_APPS)
 
 QEMU_BASE := $(QEMU) -accel tcg -machine q35 -cpu max -smp $(SMP) -m $(MEM) -display none -nodefaults -no-reboot
 
-# make run: memcached on QEMU user networking (no root, no tap). Each NIC has its own slirp
-# network, whose DHCP server the guest asks (ip=dhcp mgmt_ip=dhcp); the host reaches memcached
-# on 127.0.0.1:RUN_MC_PORT and the management port on 127.0.0.1:RUN_MGMT_PORT (UDP). The demo
+# make run: memcached (or RUN_APP=httpd, echo) on QEMU user networking (no root, no tap). Each
+# NIC has its own slirp network, whose DHCP server the guest asks (ip=dhcp mgmt_ip=dhcp); the
+# host reaches memcached on 127.0.0.1:RUN_MC_PORT, httpd on RUN_HTTP_PORT, echo on
+# RUN_ECHO_PORT and the management port on 127.0.0.1:RUN_MGMT_PORT (UDP). The demo
 # key (build/demo.key, made once, mode 600) goes on the kernel command line through a run ISO
 # of its own (build/run/, mode 600): build/ixos.iso stays free of keys. `make -s run-cmd`
 # prints the QEMU command line make run runs (tests/qemu/test_run.py starts exactly that).
 RUN_MC_PORT ?= 11211
 RUN_MGMT_PORT ?= 7070
+RUN_HTTP_PORT ?= 8080
+RUN_ECHO_PORT ?= 7007
+RUN_APP ?= memcached
+RUN_MENU_TIMEOUT ?= 3
 RUN_KEY := $(BUILD)/demo.key
 RUN_ISO := $(BUILD)/run/ixos-run.iso
 RUN_QEMU = $(QEMU_BASE) -serial mon:stdio -cdrom $(RUN_ISO) \
-	-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(RUN_MC_PORT)-:11211 -device igb,netdev=n0 \
+	-netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(RUN_MC_PORT)-:11211,hostfwd=tcp:127.0.0.1:$(RUN_HTTP_PORT)-:80,hostfwd=tcp:127.0.0.1:$(RUN_ECHO_PORT)-:7 \
+	-device igb,netdev=n0 \
 	-netdev user,id=m0,hostfwd=udp:127.0.0.1:$(RUN_MGMT_PORT)-:7070 \
 	-device igb,netdev=m0,addr=0x4
 
@@ -188,30 +205,35 @@ $(RUN_KEY):
 	@umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > $@.tmp && echo >> $@.tmp && \
 	  mv $@.tmp $@ && echo "run: made the demo management key $@ (for trying ixos out only)" >&2
 
-# The run ISO's menu: grub.cfg's first entry with the demo key added to its multiboot2 line,
-# and RUN_BUDGET: QEMU's TCG runs the guest tens of times slower than a server (more on a busy
+# The run ISO's menu: grub.cfg's entries with the demo key added to their multiboot2 lines,
+# RUN_APP's entry the default after RUN_MENU_TIMEOUT seconds (tools/runcfg.sh), and
+# RUN_BUDGET: QEMU's TCG runs the guest tens of times slower than a server (more on a busy
 # host), so the 10 ms default app time budget, right for hardware, would stop memcached while
 # it sets up its memory.
 RUN_BUDGET ?= app_budget_us=200000
-$(BUILD)/run/grub.cfg: grub.cfg $(RUN_KEY) Makefile
+$(BUILD)/run/grub.cfg: grub.cfg $(RUN_KEY) Makefile tools/runcfg.sh FORCE
 	@mkdir -p $(dir $@)
-	@umask 077 && awk -v keyfile=$(RUN_KEY) -v extra="$(RUN_BUDGET)" \
-	  'BEGIN { getline key < keyfile } \
-	  /^\#/ { next } /^menuentry/ { n++ } n > 1 { exit } \
-	  /^[ \t]*multiboot2 / { $$0 = $$0 " " extra " mgmt_key=" key } { print }' grub.cfg > $@.tmp && \
-	  mv $@.tmp $@
+	@umask 077 && tools/runcfg.sh grub.cfg $(RUN_KEY) "$(RUN_BUDGET)" $(RUN_APP) \
+	  $(RUN_MENU_TIMEOUT) > $@.tmp && { cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
 
 $(RUN_ISO): $(BUILD)/ixos.elf $(BUILD)/run/grub.cfg tools/mkiso.sh $(IMAGE_APPS)
 	@umask 077 && tools/mkiso.sh $@ $(BUILD)/run/grub.cfg $(BUILD)/ixos.elf $(IMAGE_APPS)
 
 run: all $(RUN_ISO) run-hints
-	@echo "Booting memcached on ixos in QEMU ($(SMP) CPUs, $(MEM)); quit with Ctrl-A X."
+	@echo "Booting $(RUN_APP) on ixos in QEMU ($(SMP) CPUs, $(MEM)); quit with Ctrl-A X."
+	@echo "(GRUB's menu waits $(RUN_MENU_TIMEOUT) s: pick memcached, echo or httpd; RUN_APP= sets the default.)"
 	$(RUN_QEMU)
 
 # The two lines to try (test_run.py runs them as printed, after "  ").
 run-hints:
 	@echo "Once it prints 'dhcp: dataplane ...', try from another terminal:"
+ifeq ($(RUN_APP),httpd)
+	@echo "  curl http://127.0.0.1:$(RUN_HTTP_PORT)/"
+else ifeq ($(RUN_APP),echo)
+	@echo "  echo hello | nc -q1 127.0.0.1 $(RUN_ECHO_PORT)"
+else
 	@printf '%s\n' "  printf 'set hello 0 0 5\\r\\nworld\\r\\nget hello\\r\\n' | nc -q1 127.0.0.1 $(RUN_MC_PORT)"
+endif
 	@echo "  build/ixmgr -k $(RUN_KEY) -t udp:127.0.0.1:$(RUN_MGMT_PORT) status"
 
 run-cmd: $(RUN_ISO)
@@ -238,7 +260,7 @@ all: $(LOADGEN)
 UNIT_BINS := $(foreach t,$(UNIT_TESTS),$(BUILD)/host/test_$(t)) $(LOADGEN_UNIT_BINS)
 
 define unit_rule
-$(BUILD)/host/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(wildcard kernel/*.h kernel/lib/*.h drivers/*.h drivers/*/*.h net/*.h tests/model/*.h)
+$(BUILD)/host/test_$(1): tests/unit/test_$(1).c $$(unit_$(1)_SRCS) $$(wildcard kernel/*.h kernel/lib/*.h drivers/*.h drivers/*/*.h net/*.h tests/model/*.h tests/unit/*.h user/apps/*/*.h)
 	@mkdir -p $(BUILD)/host
 	$(CC) $(HOST_CFLAGS) -o $$@ tests/unit/test_$(1).c $$(unit_$(1)_SRCS) -lcmocka
 endef
@@ -281,3 +303,5 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(KDEPS)
+
+FORCE:

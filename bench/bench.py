@@ -9,6 +9,8 @@ points in a row complete under 90% of what was offered; then, in the same boot, 
 configurations alternate: Linux, Linux on one vCPU, ixos; medians over the repetitions.
 Then each configuration runs once more at its saturation rate under the project's QEMU with
 the instruction-counting plugin (tools/qemu/insncount.c) for guest instructions per request.
+Then echo over 100 to 100,000 connections (bench/conns.py), and static files over HTTP, ixos's
+httpd against nginx (bench/httpbench.py: wrk closed loop, mcload open loop).
 
 QEMU (every vCPU) is pinned to --qemu-cpus and mcload to --load-cpu: they never share a host
 CPU. Writes build/bench/results.json (every point), summary.json, table.md and one PNG per
@@ -26,6 +28,7 @@ import time
 
 import conns
 import guests
+import httpbench as http_bench  # bench/httpbench.py
 import insns
 import report
 import stages
@@ -73,6 +76,19 @@ def options(argv):
     a("--no-conns", action="store_true", help="skip the connection-scalability experiment")
     a("--conns-only", action="store_true",
       help="only the connection-scalability experiment (conns.json; with --docs, conns.md)")
+    a("--no-http", action="store_true", help="skip the HTTP experiment")
+    a("--http-only", action="store_true",
+      help="only the HTTP experiment (http.json; with --docs, http.md and http.png)")
+    a("--http-files", default="1k.bin,64k.bin", help="files the HTTP experiment GETs "
+                                                     "(default 1k.bin,64k.bin)")
+    a("--http-conns", default="1,100", help="its connection counts (default 1,100)")
+    a("--http-secs", type=float, default=10, help="seconds of each wrk run (default 10)")
+    a("--http-warmup", type=float, default=2,
+      help="seconds of an unmeasured wrk run before each (default 2; 0: none)")
+    a("--http-threads", type=int, default=1, help="wrk threads, at most the connections "
+                                                  "(default 1: it has one host CPU)")
+    a("--http-fractions", default="25,50,90",
+      help="open-loop rates, %% of Linux's wrk rate for the case (default 25,50,90)")
     a("--sla", default="1,5,10", help="p99 SLAs in ms (default 1,5,10)")
     a("--qemu-cpus", default="1", help="host CPUs for QEMU (taskset list, default 1)")
     a("--load-cpu", default="0", help="host CPU for mcload (default 0)")
@@ -88,6 +104,16 @@ def options(argv):
     o.slas = [float(s) for s in o.sla.split(",")]
     o.conn_counts = [int(n) for n in o.conn_counts.split(",") if n]
     o.conn_light_rate, o.conn_heavy_rate = [float(r) for r in o.conn_rates.split(",")]
+    o.http_files = [f for f in o.http_files.split(",") if f]
+    o.http_conns = [int(n) for n in o.http_conns.split(",") if n]
+    o.http_fractions = [float(f) for f in o.http_fractions.split(",") if f]
+    site = [n for n, _, _ in http_bench.SITE_FILES]
+    if any(f not in site for f in o.http_files) or not o.http_files or not o.http_conns \
+            or min(o.http_conns) < 1 or o.http_threads < 1:
+        ap.error("--http-files from %s, --http-conns and --http-threads >= 1, please"
+                 % ",".join(site))
+    if o.http_only and (o.no_http or o.conns_only):
+        ap.error("--http-only goes with neither --no-http nor --conns-only")
     if o.reps < 1 or o.smp < 2 or any(b <= a for a, b in zip(o.rates, o.rates[1:])):
         ap.error("--reps >= 1, --smp >= 2 and rising --rates, please")
     return o
@@ -144,6 +170,8 @@ def main(argv):
                 conns=o.conns, depth=o.depth, keys=o.keys, echo_size=o.echo_size,
                 warmup_s=o.warmup, duration_s=o.duration, sla_ms=o.slas,
                 conn_counts=o.conn_counts, conn_rates=[o.conn_light_rate, o.conn_heavy_rate],
+                http_files=o.http_files, http_conns=o.http_conns, http_secs=o.http_secs,
+                http_fractions=o.http_fractions,
                 load_cpu=o.load_cpu, host_cpus=os.cpu_count(), date=started.isoformat(),
                 command="bench/bench.py " + " ".join(argv),
                 configs=[{"name": n, "os": osn, "smp": s, "ixos_args": x}
@@ -155,6 +183,10 @@ def main(argv):
     if o.conns_only:
         conn_res = run_conns(o, cfgs, log)
         write_conns(o, sets, conn_res, log)
+        return
+    if o.http_only:
+        http_res = http_bench.run(o, cfgs, log)
+        http_bench.write(o, sets, http_res, log, started)
         return
     runs = []
     t0 = time.monotonic()
@@ -185,6 +217,9 @@ def main(argv):
         except guests.TestFailure as e:
             log("bench: the stage map of %s failed: %s" % (wl, e))
     conn_res = {} if o.no_conns else run_conns(o, cfgs, log)
+    http_res = {} if o.no_http else http_bench.run(o, cfgs, log)
+    if http_res:
+        http_bench.write(o, sets, http_res, log, started)
     counts = {}
     if not o.no_insns:
         tmp = tempfile.mkdtemp(prefix="ixos-bench-")
@@ -218,7 +253,7 @@ def main(argv):
         report.plot(summary, names, wl, path, o.slas, title)
         pngs.append(path)
     if o.docs:
-        write_docs(o, sets, tbl, map_tbl, conn_tbl, pngs)
+        write_docs(o, sets, tbl, map_tbl, conn_tbl, pngs, bool(http_res))
     log("bench: done in %.0f s; figures in %s" % (time.monotonic() - t0, o.out))
 
 
@@ -271,7 +306,7 @@ def write_results(o, sets, runs, summary, counts, stage_map, conn_res=None):
                    "stages": stage_map, "connections": conn_res or {}}, f, indent=1)
 
 
-def write_docs(o, sets, tbl, map_tbl, conn_tbl, pngs):
+def write_docs(o, sets, tbl, map_tbl, conn_tbl, pngs, http_done=False):
     os.makedirs(o.docs, exist_ok=True)
     for p in pngs:
         shutil.copy(p, o.docs)
@@ -289,6 +324,9 @@ def write_docs(o, sets, tbl, map_tbl, conn_tbl, pngs):
               "time and nanoseconds of (TCG) time per request.", "", map_tbl, ""]
     if conn_tbl:
         lines += ["## Connection scalability", "", "In [conns.md](conns.md).", ""]
+    if http_done:
+        lines += ["## Static files over HTTP (httpd against nginx)", "", "In [http.md](http.md).",
+                  ""]
     for p in pngs:
         lines += ["![%s](%s)" % (os.path.basename(p), os.path.basename(p)), ""]
     with open(os.path.join(o.docs, "results.md"), "w") as f:

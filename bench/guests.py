@@ -1,6 +1,6 @@
 """The two servers of `make bench`, booted the same way: ixos (this tree's kernel with the
-memcached or echo app) and the Linux baseline (bench/linux/, Debian 12's kernel, memcached
-1.6.18 and our per-CPU epoll echo server). Same QEMU, machine (q35, TCG), -smp, -m, NIC and tap
+memcached, echo or httpd app) and the Linux baseline (bench/linux/, Debian 12's kernel, memcached
+1.6.18 and our per-CPU epoll echo server, or nginx 1.22 for HTTP). Same QEMU, machine (q35, TCG), -smp, -m, NIC and tap
 in a private namespace; QEMU's threads pinned to the host CPUs given, away from the load
 generator's."""
 import contextlib
@@ -15,7 +15,14 @@ sys.path.insert(0, os.path.join(TOP, "tests", "qemu"))
 from qemu import BUILD, PROJECT_QEMU, QEMU, Machine, NetNS, TestFailure, direct_args  # noqa
 
 LINUX = os.path.join(BUILD, "linux")
-PORTS = {"echo": 7, "usr": 11211, "etc": 11211}
+PORTS = {"echo": 7, "usr": 11211, "etc": 11211, "http": 80}
+# The HTTP workload's site (bench/httpbench.py writes both before booting): the tar archive httpd
+# serves as a data module, and the Linux guest's initramfs with it appended as /srv/site.tar.
+HTTP_SITE = os.path.join(BUILD, "bench", "http-site.tar")
+HTTP_INITRD = os.path.join(BUILD, "bench", "http-initrd.gz")
+# httpd's options: no per-connection request limit (wrk's and mcload's keep-alive connections
+# are never closed, as nginx's keepalive_requests 1000000) and nginx's keepalive_timeout.
+HTTPD_ARGS = "-p 80 --max-requests 0 --idle-timeout 65"
 OSES = ("linux", "ixos")
 
 
@@ -25,16 +32,40 @@ def ixos_cmdline():
 
 
 def ixos_app(workload, mem_mb):
+    """The app module: (path, arguments after argv[0], which is the module's path)."""
     if workload == "echo":
         return (os.path.join(BUILD, "apps", "echo"), "7")
+    if workload == "http":
+        return (os.path.join(BUILD, "apps", "httpd"), HTTPD_ARGS)
     return (os.path.join(BUILD, "apps", "memcached"), "-m %d -p 11211" % mem_mb)
 
 
-def linux_args(mem_mb):
+def ixos_modules(workload, mem_mb):
+    """Every boot module after the kernel: the app, and for http the site (a data module)."""
+    mods = [ixos_app(workload, mem_mb)]
+    if workload == "http":
+        if not os.path.exists(HTTP_SITE):
+            raise TestFailure("%s is missing (bench/httpbench.py writes it)" % HTTP_SITE)
+        mods.append((HTTP_SITE, ""))
+    return mods
+
+
+def app_name(workload):
+    return {"echo": "echo", "http": "httpd"}.get(workload, "memcached")
+
+
+def linux_args(mem_mb, workload=None):
+    """For http the initramfs with the site appended (HTTP_INITRD) and ixb_http=1: nginx
+    instead of memcached and echo."""
     cmdline = ("console=ttyS0 quiet loglevel=4 panic=-1 ixb_ip=%s/24 ixb_gw=%s ixb_mem=%d"
                % (NetNS.GUEST_IP, NetNS.HOST_IP, mem_mb))
-    return ["-kernel", os.path.join(LINUX, "vmlinuz"), "-initrd",
-            os.path.join(LINUX, "initrd.gz"), "-append", cmdline]
+    initrd = os.path.join(LINUX, "initrd.gz")
+    if workload == "http":
+        if not os.path.exists(HTTP_INITRD):
+            raise TestFailure("%s is missing (bench/httpbench.py writes it)" % HTTP_INITRD)
+        initrd = HTTP_INITRD
+        cmdline += " ixb_http=1"
+    return ["-kernel", os.path.join(LINUX, "vmlinuz"), "-initrd", initrd, "-append", cmdline]
 
 
 def build_linux():
@@ -70,16 +101,17 @@ def boot(os_name, workload, o, smp, plugin_out=None, cmdline=None):
     if os_name == "ixos":
         line = cmdline or ixos_cmdline()
         kernel = re.search(r"(?:^| )kernel=(\S+)", line)
-        args = direct_args(re.sub(r"(?:^| )kernel=\S+", "", line), [ixos_app(workload, o.mc_mem)])
+        args = direct_args(re.sub(r"(?:^| )kernel=\S+", "", line),
+                           ixos_modules(workload, o.mc_mem))
         if kernel:  # --ixos-variant NAME:kernel=PATH: another build of the kernel
             args[1] = kernel.group(1)
     else:
-        args = linux_args(o.mc_mem)
+        args = linux_args(o.mc_mem, workload)
     with NetNS(nic=o.nic) as ns, Machine(args + extra, smp=smp, mem=o.mem, netns=ns,
                                          qemu=qemu, host_cpus=o.qemu_cpus) as m:
         if os_name == "ixos":
             m.expect(r"^ixos: ready cpus=\d+ ", timeout=120)
-            name = "echo" if workload == "echo" else "memcached"
+            name = app_name(workload)
             n = int(m.expect(r"app %s: started, (\d+) threads?" % name, timeout=60).group(1))
             for _ in range(n):
                 m.expect(r"app %s: listening on TCP port %d" % (name, PORTS[workload]),

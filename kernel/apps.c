@@ -18,7 +18,7 @@
 #include "kernel/x86.h"
 #include "net/dataplane.h"
 
-#define APPS_MAX 16
+#define APPS_MAX  16
 #define ELF_MAGIC 0x464c457fu
 
 static struct {
@@ -41,20 +41,6 @@ static struct {
 } apps_last;
 static unsigned apps_starts;
 
-static void apps_module_name(const char *args, char *buf, unsigned size)
-{
-	const char *end = args, *base = args;
-
-	while (*end && *end != ' ')
-		end++;
-	for (const char *p = args; p < end; p++)
-		if (*p == '/')
-			base = p + 1;
-	unsigned n = (unsigned)(end - base) < size - 1 ? (unsigned)(end - base) : size - 1;
-	memcpy(buf, base, n);
-	buf[n] = 0;
-}
-
 void apps_init(const struct bootinfo *bi, unsigned runs)
 {
 	for (unsigned i = 0; i < bi->nmodules && apps_nmods < APPS_MAX; i++) {
@@ -62,7 +48,7 @@ void apps_init(const struct bootinfo *bi, unsigned runs)
 		const uint8_t *image = phys_to_virt(m->start);
 		if (m->end - m->start < 4 || *(const uint32_t *)image != ELF_MAGIC)
 			continue; /* not an app (data) */
-		apps_module_name(m->args, apps_mods[apps_nmods].name, 32);
+		bootinfo_module_name(m->args, apps_mods[apps_nmods].name, 32);
 		apps_mods[apps_nmods].args = m->args;
 		apps_mods[apps_nmods].image = image;
 		apps_mods[apps_nmods].len = m->end - m->start;
@@ -96,7 +82,8 @@ static void apps_launch(unsigned mod)
 	apps_stop_requested = false;
 	if (!n) {
 		log_warn("app %s: no dataplane: its one thread runs on the management core, "
-			 "without network", name);
+			 "without network",
+			 name);
 		apps_local = &app->threads[0];
 		log_info("app %s: started, 1 thread on cpu 0", name);
 		return;
@@ -231,4 +218,11 @@ unsigned apps_list(const char **names, unsigned max)
 	for (; n < apps_nmods && n < max; n++)
 		names[n] = apps_mods[n].name;
 	return n;
+}
+
+unsigned apps_counters(const char **names, uint64_t *sums, unsigned max)
+{
+	return apps_cur && apps_state(apps_cur) == APP_RUNNING
+		   ? app_read_counters(apps_cur, names, sums, max)
+		   : 0;
 }

@@ -40,4 +40,8 @@ void apps_get_info(struct apps_info *out);
 /* The names of the boot modules that are apps (for app list). Returns how many. */
 unsigned apps_list(const char **names, unsigned max);
 
+/* The running app's published counters (SYS_COUNTERS), summed over its threads: names[i],
+ * sums[i] for i < the return value (at most max). Management core only. */
+unsigned apps_counters(const char **names, uint64_t *sums, unsigned max);
+
 #endif

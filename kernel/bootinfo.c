@@ -2,24 +2,24 @@
 #include "kernel/bootinfo.h"
 
 /* Multiboot1 info flags and offsets. */
-#define MB1_INFO_CMDLINE (1u << 2)
-#define MB1_INFO_MODS (1u << 3)
-#define MB1_INFO_MMAP (1u << 6)
-#define MB1_INFO_LOADER (1u << 9)
-#define MB1_OFF_CMDLINE 16
+#define MB1_INFO_CMDLINE   (1u << 2)
+#define MB1_INFO_MODS	   (1u << 3)
+#define MB1_INFO_MMAP	   (1u << 6)
+#define MB1_INFO_LOADER	   (1u << 9)
+#define MB1_OFF_CMDLINE	   16
 #define MB1_OFF_MODS_COUNT 20
-#define MB1_OFF_MODS_ADDR 24
-#define MB1_OFF_MMAP_LEN 44
-#define MB1_OFF_MMAP_ADDR 48
-#define MB1_OFF_LOADER 64
-#define MB1_INFO_SIZE 88
+#define MB1_OFF_MODS_ADDR  24
+#define MB1_OFF_MMAP_LEN   44
+#define MB1_OFF_MMAP_ADDR  48
+#define MB1_OFF_LOADER	   64
+#define MB1_INFO_SIZE	   88
 
 /* Multiboot2 tag types. */
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_LOADER 2
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MMAP 6
+#define MB2_TAG_END	 0
+#define MB2_TAG_CMDLINE	 1
+#define MB2_TAG_LOADER	 2
+#define MB2_TAG_MODULE	 3
+#define MB2_TAG_MMAP	 6
 #define MB2_TAG_ACPI_OLD 14
 #define MB2_TAG_ACPI_NEW 15
 
@@ -138,7 +138,7 @@ static int parse_mb2(uint64_t info, boot_map_fn map, void *ctx, struct bootinfo 
 		switch (type) {
 		case MB2_TAG_CMDLINE:
 			bi->cmdline_truncated =
-				!copy_str(map, ctx, at + 8, bi->cmdline, sizeof(bi->cmdline));
+			    !copy_str(map, ctx, at + 8, bi->cmdline, sizeof(bi->cmdline));
 			break;
 		case MB2_TAG_LOADER:
 			copy_str(map, ctx, at + 8, bi->loader, sizeof(bi->loader));
@@ -212,4 +212,19 @@ uint64_t bootinfo_usable_bytes(const struct bootinfo *bi)
 		total += best_end - best;
 		covered = best_end;
 	}
+}
+
+void bootinfo_module_name(const char *args, char *buf, unsigned size)
+{
+	const char *end = args, *base = args;
+
+	while (*end && *end != ' ')
+		end++;
+	for (const char *p = args; p < end; p++)
+		if (*p == '/')
+			base = p + 1;
+	unsigned n = (unsigned)(end - base) < size - 1 ? (unsigned)(end - base) : size - 1;
+	for (unsigned i = 0; i < n; i++) /* no C library here: the kernel's and the host's differ */
+		buf[i] = base[i];
+	buf[n] = 0;
 }

@@ -58,6 +58,10 @@ typedef const void *(*boot_map_fn)(uint64_t phys, size_t len, void *ctx);
 int bootinfo_parse(uint32_t magic, uint64_t info_phys, boot_map_fn map, void *ctx,
 		   struct bootinfo *bi);
 
+/* A module's name: the last path component of the first word of its string ("/boot/httpd
+ * httpd -p 80" is "httpd"), cut to fit buf[size] (size > 0), NUL-terminated. */
+void bootinfo_module_name(const char *args, char *buf, unsigned size);
+
 /* Total bytes of usable RAM in the memory map, overlaps counted once. */
 uint64_t bootinfo_usable_bytes(const struct bootinfo *bi);
 

@@ -99,6 +99,11 @@ void kputs(const char *s)
 	log_emit(LOG_ERR, s, strlen(s));
 }
 
+void kputn(const char *s, size_t n)
+{
+	log_emit(LOG_ERR, s, n);
+}
+
 void log_panic_mode(void)
 {
 	log_panicking = 1;

@@ -31,6 +31,9 @@ void kputs(const char *s);
  * Puts the log into panic mode: from now on this CPU writes without waiting for the lock
  * another (possibly dead) CPU may hold.
  */
+/* Writes s[0, n) to the console and the log ring whatever the level, as one piece (no other
+ * CPU's line comes inside it): apps' output. */
+void kputn(const char *s, size_t n);
 void log_panic_mode(void);
 
 /*

@@ -18,6 +18,7 @@
 #include "kernel/timer.h"
 #include "kernel/user.h"
 #include "kernel/apps.h"
+#include "kernel/datamod.h"
 #include "kernel/x86.h"
 #include "mgmt/mgmt.h"
 #include "net/dataplane.h"
@@ -167,6 +168,7 @@ void kmain(uint32_t magic, uint32_t info)
 	kprintf("ixos: ready cpus=%u mem=%lu\n", cpus_online,
 		(unsigned long)(mem_usable_bytes() >> 20));
 	user_set_budget_us(kconfig.app_budget_us);
+	datamod_init(&bootinfo);
 	apps_init(&bootinfo, kconfig.app_runs);
 	if (kconfig.testfault[0])
 		testfault_trigger(kconfig.testfault, kconfig.testfault_cpu);

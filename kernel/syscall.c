@@ -1,5 +1,6 @@
 /* System calls from ring 3: set-up of SYSCALL/SYSRET, dispatch, checked access to app memory. */
 #include <stddef.h>
+#include "kernel/datamod.h"
 #include "kernel/layout.h"
 #include "kernel/lib/printf.h"
 #include "kernel/lib/string.h"
@@ -86,11 +87,10 @@ bool user_range_ok(uint64_t va, uint64_t len)
 	return true;
 }
 
-bool user_page_lookup(void *arg, uint64_t va, uint64_t *phys)
+bool user_page_phys(uint64_t pml4, uint64_t va, uint64_t *phys)
 {
-	const uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR);
+	const uint64_t *t = phys_to_virt(pml4 & PTE_ADDR);
 
-	(void)arg;
 	if (va < USER_BASE || va >= USER_TOP)
 		return false;
 	for (int level = 3; level >= 0; level--) {
@@ -111,8 +111,36 @@ bool user_page_lookup(void *arg, uint64_t va, uint64_t *phys)
 	return true;
 }
 
-/* Copies len bytes from the app; false (nothing copied) if its pointer is bad. */
-static bool copy_from_user(void *dst, uint64_t src, uint64_t len)
+bool user_page_lookup(void *arg, uint64_t va, uint64_t *phys)
+{
+	(void)arg;
+	return user_page_phys(read_cr3(), va, phys);
+}
+
+/* Whether every page of [va, va+len) is mapped user-writable in the current address space:
+ * the kernel writes with CR0.WP set, so a read-only page would fault in the kernel. */
+static bool user_range_writable(uint64_t va, uint64_t len)
+{
+	const uint64_t *pml4 = phys_to_virt(read_cr3() & PTE_ADDR);
+
+	if (va < USER_BASE || va + len > USER_TOP || va + len < va)
+		return false;
+	for (uint64_t p = va & ~(PAGE_SIZE - 1ULL); p < va + len; p += PAGE_SIZE) {
+		const uint64_t *t = pml4;
+		for (int level = 3; level >= 0; level--) {
+			uint64_t e = t[(p >> (12 + 9 * level)) & 511];
+			if (!(e & PTE_P) || !(e & PTE_U) || !(e & PTE_W))
+				return false;
+			if (level == 1 && (e & PTE_PS))
+				break;
+			if (level)
+				t = phys_to_virt(e & PTE_ADDR);
+		}
+	}
+	return true;
+}
+
+bool copy_from_user(void *dst, uint64_t src, uint64_t len)
 {
 	if (!user_range_ok(src, len))
 		return false;
@@ -122,6 +150,28 @@ static bool copy_from_user(void *dst, uint64_t src, uint64_t len)
 	if (smap_on)
 		__asm__ volatile("clac" ::: "memory");
 	return true;
+}
+
+bool copy_to_user(uint64_t dst, const void *src, uint64_t len)
+{
+	if (!user_range_writable(dst, len))
+		return false;
+	if (smap_on)
+		__asm__ volatile("stac" ::: "memory");
+	memcpy((void *)dst, src, len);
+	if (smap_on)
+		__asm__ volatile("clac" ::: "memory");
+	return true;
+}
+
+/* SYS_MODULE: data module i's name, address and size into the app's *out. */
+static long sys_module(uint64_t i, uint64_t out)
+{
+	struct ix_module_desc d;
+
+	if (i > 0xffff || datamod_get((unsigned)i, &d))
+		return -IX_ENOENT;
+	return copy_to_user(out, &d, sizeof(d)) ? 0 : -IX_EFAULT;
 }
 
 static long sys_write(struct app *app, uint64_t fd, uint64_t buf, uint64_t len)
@@ -138,7 +188,9 @@ static long sys_write(struct app *app, uint64_t fd, uint64_t buf, uint64_t len)
 		/* Tagged with the app and the CPU, so interleaved output stays readable. */
 		int m = ksnprintf(line, sizeof(line), "[%s cpu%u] %.*s", app->name, this_cpu()->id,
 				  (int)n, chunk);
-		serial_write(COM1_PORT, line, m < (int)sizeof(line) ? (size_t)m : sizeof(line) - 1);
+		/* Through the log: lines of apps on several cores stay whole, and `ixmgr log`
+		 * shows them too. */
+		kputn(line, m < (int)sizeof(line) ? (size_t)m : sizeof(line) - 1);
 		done += n;
 	}
 	return (long)done;
@@ -161,6 +213,12 @@ void syscall_dispatch(struct trapframe *tf)
 		tf->rax = tf->rdi == SYS_CLOCK_WALL ? time_wall_ns()
 			  : tf->rdi == SYS_CLOCK_BOOT ? time_uptime_us() * 1000
 						      : 0;
+		break;
+	case SYS_MODULE:
+		tf->rax = (uint64_t)sys_module(tf->rdi, tf->rsi);
+		break;
+	case SYS_COUNTERS:
+		tf->rax = (uint64_t)app_publish_counters(app, tf->rdi);
 		break;
 	case SYS_IX_RUN:
 		tf->rax = (uint64_t)uthread_sys_ix_run(tf);

@@ -1,6 +1,7 @@
 /* App address spaces, ELF loading, and running an app in ring 3. */
 #include "kernel/user.h"
 #include "kernel/bootinfo.h"
+#include "kernel/datamod.h"
 #include "kernel/elf.h"
 #include "kernel/heap.h"
 #include "kernel/lib/string.h"
@@ -180,7 +181,8 @@ static int app_load_threads(struct app *app, unsigned nthreads)
 		     p < rx_regions[r].phys + rx_regions[r].len; p += PAGE_SIZE)
 			if (umap_foreign(app->pml4, IX_RXMAP_BASE + p, p))
 				return -1;
-	return 0;
+	/* The data modules: read-only too, and the NIC may send from them. */
+	return datamod_map(app->pml4, umap_foreign);
 }
 
 int app_load(struct app *app, const char *name, const char *args, const uint8_t *image,
@@ -319,5 +321,8 @@ void app_unload(struct app *app)
 	if (app->threads)
 		kfree(app->threads);
 	app->threads = NULL;
+	if (app->counters)
+		kfree(app->counters);
+	app->counters = NULL;
 }
 

@@ -82,7 +82,26 @@ struct app {
 	uint32_t brk_lock;	 /* threads on several cores may grow the heap at once */
 	bool brk_refused_logged; /* the heap hit free memory's limit once: said once */
 	uint64_t heap_large_pages; /* 2 MiB pages of the heap (the rest is 4 KiB pages) */
+	/* Counters the app published (SYS_COUNTERS): names copied, values read in place. */
+	struct app_counters *counters; /* NULL until the app publishes */
 };
+
+struct app_counters {
+	volatile unsigned n; /* 0 while being replaced */
+	unsigned nsets, stride;
+	uint64_t values; /* app address of the values */
+	char names[64][32];
+};
+
+/* SYS_COUNTERS for app from one of its threads: checks and records desc (at an app
+ * address). 0, or -IX_EINVAL / -IX_EFAULT / -IX_ENOMEM. */
+long app_publish_counters(struct app *app, uint64_t desc_uva);
+
+/* Reads the app's published counters, summed over their sets, from any core that is not
+ * unloading the app (the management core): names[i] and sums[i] for i < the return value
+ * (at most max). 0 if it published none. */
+unsigned app_read_counters(const struct app *app, const char **names, uint64_t *sums,
+			   unsigned max);
 
 /* How far the heap may grow in address space; the pages come from free memory, of which the
  * kernel keeps USER_HEAP_RESERVE for itself (an app cannot starve it). */
@@ -152,5 +171,11 @@ __attribute__((noreturn)) void uthread_exit(bool whole_app, int status);
 bool user_range_ok(uint64_t va, uint64_t len);
 /* ixcall_lookup_fn over the current address space (arg unused). */
 bool user_page_lookup(void *arg, uint64_t va, uint64_t *phys);
+/* The physical address of the user page at va in the address space at pml4; false if none. */
+bool user_page_phys(uint64_t pml4, uint64_t va, uint64_t *phys);
+/* Copies len bytes from/to the current app; false (nothing done) if the range is not the
+ * app's (or, to the app, not writable). */
+bool copy_from_user(void *dst, uint64_t src, uint64_t len);
+bool copy_to_user(uint64_t dst, const void *src, uint64_t len);
 
 #endif

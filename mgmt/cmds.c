@@ -14,6 +14,7 @@
 #include "kernel/time.h"
 #include "mgmt/mgmt.h"
 #include "net/dataplane.h"
+#include "user/libix/ix_abi.h"
 
 #define LOG_LINES_DEFAULT 50
 #define LOG_LINES_MAX 1000
@@ -248,6 +249,17 @@ static void cmd_stats(struct mgmt_buf *b)
 			mgmt_rec_u64(b, "restarts", ai.starts ? ai.starts - 1 : 0);
 			mgmt_rec_end(b);
 		}
+	/* The app's own counters (SYS_COUNTERS), summed over its threads. */
+	static const char *cnames[IX_COUNTERS_MAX];
+	static uint64_t csums[IX_COUNTERS_MAX];
+	unsigned nc = apps_counters(cnames, csums, IX_COUNTERS_MAX);
+	if (nc) {
+		mgmt_rec_begin(b, "appctr");
+		mgmt_rec_str(b, "name", ai.name);
+		for (unsigned i = 0; i < nc; i++)
+			mgmt_rec_u64(b, cnames[i], csums[i]);
+		mgmt_rec_end(b);
+	}
 	struct nic_stats ns;
 	const char *name;
 	uint8_t mac[6];

@@ -32,6 +32,8 @@ NEEDS=(
   "/usr/sbin/nutcracker:nutcracker"
   "/usr/sbin/modinfo:kmod"
   "cpio:cpio"
+  "curl:curl"
+  "wrk:wrk"
   "/usr/lib/python3/dist-packages/matplotlib/__init__.py:python3-matplotlib"
   "clang:clang"
   "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Linux baseline guest for `make bench` from Debian 12's packages: Debian's kernel
 # (build/linux/vmlinuz) and an initramfs (build/linux/initrd.gz) holding busybox-static, the
-# kernel's igb and ixgbe modules with what they depend on, Debian's memcached 1.6.18 with its
-# libraries, and our echo server (bench/linux/echo_server.c). bench/linux/init is its /init.
+# kernel's igb and ixgbe modules with what they depend on, Debian's memcached 1.6.18 and nginx
+# 1.22 (package nginx: the binary alone, none of nginx-common's files; init writes its config)
+# with their libraries, and our echo server (bench/linux/echo_server.c). bench/linux/init is its
+# /init.
 #
 # The .debs come from the archive through apt (which checks them against the signed index);
 # their versions and sha256 sums go to build/linux/manifest.txt. Idempotent: nothing is redone
@@ -29,7 +31,8 @@ export PATH=$PATH:/sbin:/usr/sbin
 kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
 [ -n "$kpkg" ] || { echo "linux/build.sh: apt knows no linux-image-amd64 (apt-get update?)" >&2; exit 1; }
 kver=${kpkg#linux-image-}
-pkgs=("$kpkg" busybox-static memcached libevent-2.1-7 libsasl2-2 libsasl2-modules-db libdb5.3 libssl3 libc6)
+pkgs=("$kpkg" busybox-static memcached libevent-2.1-7 libsasl2-2 libsasl2-modules-db libdb5.3 libssl3 libc6
+	nginx libcrypt1 libpcre2-8-0 zlib1g)
 
 want=""
 for p in "${pkgs[@]}"; do
@@ -54,7 +57,8 @@ done)
 
 stage=$out/stage root=$out/root
 rm -rf "$stage" "$root"
-mkdir -p "$stage" "$root"/{bin,dev,proc,sys,tmp,etc,lib64,lib/modules/"$kver"}
+mkdir -p "$stage" "$root"/{bin,dev,proc,sys,tmp,etc,lib64,lib/modules/"$kver"} \
+	"$root"/{run,srv,var/log/nginx,var/lib/nginx,etc/nginx}
 : >"$out/manifest.txt"
 for pv in $want; do
 	p=${pv%%=*} v=${pv#*=}
@@ -82,7 +86,8 @@ add_mod igb
 add_mod ixgbe
 printf '%s\n' "${order[@]}" >"$root/lib/modules/$kver/order"
 
-# memcached and the shared libraries it needs, found by NEEDED entries in the staged tree.
+# memcached and nginx and the shared libraries they need, found by NEEDED entries in the staged
+# tree.
 install_elf() {
 	local f=$1 dest=$2 lib
 	[ -e "$root/$dest" ] && return 0
@@ -96,6 +101,7 @@ install_elf() {
 	done
 }
 install_elf "$stage/usr/bin/memcached" bin/memcached
+install_elf "$stage/usr/sbin/nginx" bin/nginx
 cp -L "$stage/lib64/ld-linux-x86-64.so.2" "$root/lib64/"
 echo "/lib/x86_64-linux-gnu" >"$root/etc/ld.so.conf"
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target (tests/fuzz/fuzz_NAME.c: mgmtproto, the management protocol
-# parser; elf, the ELF checker; dhcp, the DHCP parser and client), or the ones named as
-# arguments, each for a bounded time on a copy of its seed corpus in tests/fuzz/corpus/NAME
+# parser; elf, the ELF checker; dhcp, the DHCP parser and client; http, httpd's request head
+# parser and field helpers; tarfs, httpd's tar index), or the ones named as arguments, each
+# for a bounded time on a copy
+# of its seed corpus in tests/fuzz/corpus/NAME
 # (the repository's corpus never grows during a test run). Prints "fuzz NAME: 1 passed, 0 failed" per target, or "0 passed, 1 failed" and
 # the input that crashed; exits 1 if any failed. FUZZ_TIME overrides the 15 seconds per target.
 set -u
@@ -28,6 +30,8 @@ sources() {
 		;;
 	elf) echo kernel/elf.c ;;
 	dhcp) echo net/dhcp.c net/dhcp_client.c kernel/lib/printf.c ;;
+	http) echo user/apps/httpd/http_req.c user/apps/httpd/http_util.c ;;
+	tarfs) echo user/apps/httpd/tarfs.c ;;
 	*) return 1 ;;
 	esac
 }

@@ -32,11 +32,12 @@ import test_mcload  # noqa: E402
 import test_conns  # noqa: E402
 import test_run  # noqa: E402
 import test_memcached_clients  # noqa: E402
+import test_httpd  # noqa: E402
 
 MODULES = [test_boot, test_net, test_tcp, test_isn, test_user, test_mgmt, test_overload,
            test_hostile, test_moves, test_memcached, test_memcached_clients,
            test_memcached_tools, test_memcached_t, test_linux, test_mcload, test_conns,
-           test_run]
+           test_httpd, test_run]
 
 
 def run_one(fn):

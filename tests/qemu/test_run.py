@@ -46,9 +46,15 @@ def free_port(kind):
         s.close()
 
 
-def make_out(target, mc_port, mgmt_port):
+def make_out(target, mc_port, mgmt_port, *extra, http_port=None, echo_port=None):
+    """make -s TARGET with the run's host ports set (all of them free, so a port another
+    program holds on this host cannot stop QEMU) and any extra VAR=value."""
+    http_port = http_port or free_port(socket.SOCK_STREAM)
+    echo_port = echo_port or free_port(socket.SOCK_STREAM)
     r = subprocess.run(["make", "-s", "--no-print-directory", target,
-                        "RUN_MC_PORT=%d" % mc_port, "RUN_MGMT_PORT=%d" % mgmt_port],
+                        "RUN_MC_PORT=%d" % mc_port, "RUN_MGMT_PORT=%d" % mgmt_port,
+                        "RUN_HTTP_PORT=%d" % http_port, "RUN_ECHO_PORT=%d" % echo_port]
+                       + list(extra),
                        cwd=ROOT, capture_output=True, text=True, timeout=600)
     if r.returncode != 0:
         raise TestFailure("make %s failed:\n%s%s" % (target, r.stdout[-2000:], r.stderr[-3000:]))
@@ -121,6 +127,43 @@ def make_run_serves_memcached(tmp):
         if os.stat(key).st_mode & 0o077 or not re.fullmatch(r"[0-9a-f]{64}\n?",
                                                             open(key).read()):
             raise TestFailure("build/demo.key: not 64 hex digits of mode 600")
+
+
+@test
+def make_run_httpd_serves_the_example_site(tmp):
+    """make run RUN_APP=httpd: GRUB's menu boots its httpd entry, which serves the example
+    site (user/apps/httpd/site/, the data module build/site.tar) on the forwarded port; the
+    curl line make run prints fetches its index page as printed."""
+    mc_port, http_port = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
+    mgmt_port = free_port(socket.SOCK_DGRAM)
+    args = ("RUN_APP=httpd", "RUN_MENU_TIMEOUT=0")
+    cmd = make_out("run-cmd", mc_port, mgmt_port, *args, http_port=http_port)
+    cmd = cmd.strip().splitlines()[-1]
+    hints = make_out("run-hints", mc_port, mgmt_port, *args, http_port=http_port).splitlines()
+    if "hostfwd=tcp:127.0.0.1:%d-:80" % http_port not in cmd:
+        raise TestFailure("run-cmd does not forward the http port: %s" % cmd)
+    tries = [h[2:] for h in hints if h.startswith("  ")]
+    if len(tries) != 2 or not tries[0].startswith("curl ") or "ixmgr" not in tries[1]:
+        raise TestFailure("make run-hints RUN_APP=httpd printed %r" % hints)
+    m = Machine([])
+    m.cmd = shlex.split(cmd)
+    with m:
+        m.expect(r"^ixos: ready cpus=4 ", timeout=120)
+        m.expect(r"datamod: site\.tar: \d+ bytes, read-only in apps", timeout=5)
+        m.expect(r"httpd: serving TCP port 80 on \d+ cores", timeout=60)
+        m.wait_for(lambda log, end: re.search(rb"dhcp: dataplane 10\.0\.2\.15/24", log[:end]),
+                   60, "the dataplane's lease")
+        want = open(os.path.join(ROOT, "user", "apps", "httpd", "site", "index.html"), "rb").read()
+        deadline, r = time.monotonic() + 60, None
+        while time.monotonic() < deadline:  # slirp may refuse until the guest has its lease
+            r = subprocess.run(tries[0] + " -sS --max-time 20", shell=True, cwd=ROOT,
+                               capture_output=True, timeout=60)
+            if r.returncode == 0:
+                break
+            time.sleep(1)
+        if r.returncode != 0 or r.stdout != want:
+            raise TestFailure("%s: exit %d, %d bytes (want the %d of index.html) %r" % (
+                tries[0], r.returncode, len(r.stdout), len(want), r.stderr[-500:]))
 
 
 class Dnsmasq:

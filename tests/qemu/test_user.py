@@ -7,7 +7,7 @@ import re
 import subprocess
 import time
 
-from qemu import BUILD, Machine, NetNS, TestFailure, direct_args
+from qemu import BUILD, Machine, NetNS, TestFailure, direct_args, iso_args, module_file
 from test_net import boot
 from test_tcp import echo
 
@@ -88,6 +88,33 @@ def hostile_apps_are_stopped_and_service_goes_on(tmp):
         if "was not stopped" in m.text():
             raise TestFailure("a hostile app went on after its fault")
         m.absent(r"FATAL|halted")
+
+
+def data_module_checks(m, size, fnv):
+    m.expect(r"datamod: site\.bin: %d bytes, read-only in apps at 0x700000000000" % size)
+    m.expect(r"^\[hostile cpu\d\] hostile: module to kernel -14, to itself -14, index 99 -2$")
+    m.expect(r"^\[hostile cpu\d\] hostile: counters bad name -22, none -22, kernel values -14, "
+             r"kernel desc -14, good 0$")
+    m.expect(r"^\[hostile cpu\d\] hostile: module site\.bin %d bytes fnv1a %08x$" % (size, fnv))
+    m.expect(r"error: app hostile: #PF page fault \(vector 14, error 0x7\) at rip .*app stopped")
+    m.expect(r"app echo: started")
+    m.absent(r"FATAL|halted")
+
+
+@test
+def data_module_is_read_only_and_its_calls_checked(tmp):
+    """A data module (not an ELF) of 10,000 bytes, whose end is not on a page boundary, is
+    mapped into the app whole and exact (its checksum as the boot log gives it); SYS_MODULE
+    and SYS_COUNTERS refuse pointers into the kernel and into the module itself (read-only),
+    a bad index, bad names and counts, each with its error; a write to the module stops the
+    app; the next app runs. Booted by QEMU's Multiboot1 loader and by GRUB (Multiboot2)."""
+    path, fnv = module_file(tmp, "site.bin", 10000, 7)
+    mods = [app("hostile", "module"), (path, "site.bin"), app("echo")]
+    with Machine(direct_args("", mods), smp=2) as m:
+        data_module_checks(m, 10000, fnv)
+    grub = [app("hostile", "hostile module"), (path, "site.bin"), app("echo", "echo")]
+    with Machine(iso_args(tmp, "", grub), smp=2) as m:
+        data_module_checks(m, 10000, fnv)
 
 
 @test

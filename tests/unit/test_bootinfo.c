@@ -926,6 +926,21 @@ static void test_usable_bytes_random(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+static void test_module_name(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	bootinfo_module_name("/boot/httpd httpd -p 80", buf, sizeof(buf));
+	assert_string_equal(buf, "httpd");
+	bootinfo_module_name("build/site.tar", buf, sizeof(buf));
+	assert_string_equal(buf, "site.ta"); /* cut to fit */
+	bootinfo_module_name("", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	bootinfo_module_name("dir/ x/y", buf, sizeof(buf));
+	assert_string_equal(buf, ""); /* the first word ends in '/' */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -945,6 +960,7 @@ int main(void)
 	    T(test_mb2_acpi_prefers_new),
 	    T(test_usable_bytes),
 	    T(test_usable_bytes_random),
+	    T(test_module_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /*
  * Host tests of mcload's settings (tools/loadgen/mcload_opts.c): --source lists, the source
- * address of each connection, the bounds of --conns and the connect options.
+ * address of each connection, the bounds of --conns and the connect options, the http ones.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -120,12 +120,42 @@ static void test_opts_conns(void **state)
 	assert_null(mcl_opts_source_for(&o, 7));
 }
 
+static void test_opts_http(void **state)
+{
+	(void)state;
+	struct mcl_opts o;
+	char *defaults[] = {"mcload",	"--rate",	  "10", "--proto", "http",
+			    "--server", "127.0.0.1:8080", NULL};
+	optind = 0;
+	mcl_opts_parse(&o, 7, defaults);
+	assert_int_equal(o.proto, MCL_PROTO_HTTP);
+	assert_string_equal(o.path, "/");
+	assert_string_equal(o.host, "127.0.0.1:8080"); /* the Host field: --server's */
+	assert_false(o.preload);		       /* nothing to preload */
+
+	char *set[] = {"mcload",      "--proto", "http", "--path",    "/file.bin", "--host",
+		       "www.example", "--rate",	 "5",	 "--preload", NULL};
+	optind = 0;
+	mcl_opts_parse(&o, 10, set);
+	assert_string_equal(o.path, "/file.bin");
+	assert_string_equal(o.host, "www.example");
+	assert_false(o.preload);
+
+	/* The memcached ones still preload by default; a path given to them is kept unused. */
+	char *mc[] = {"mcload", "--rate", "5", "--path", "/x", NULL};
+	optind = 0;
+	mcl_opts_parse(&o, 5, mc);
+	assert_int_equal(o.proto, MCL_PROTO_ASCII);
+	assert_true(o.preload);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_sources_parse),
 	    cmocka_unit_test(test_source_for),
 	    cmocka_unit_test(test_opts_conns),
+	    cmocka_unit_test(test_opts_http),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

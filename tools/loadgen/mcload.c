@@ -1,9 +1,10 @@
 /*
- * mcload: an open-loop load generator for memcached (ascii or binary protocol) and echo
- * servers. Requests are due on a Poisson schedule at --rate per second whatever the server
- * does; a request's latency runs from its scheduled time to its whole reply (no coordinated
- * omission). A request that cannot go when due (socket full, connection down, --depth
- * reached) waits in its connection's queue and still counts from its scheduled time.
+ * mcload: an open-loop load generator for memcached (ascii or binary protocol), echo and
+ * HTTP/1.1 (static file) servers. Requests are due on a Poisson schedule at --rate per
+ * second whatever the server does; a request's latency runs from its scheduled time to its
+ * whole reply (no coordinated omission). A request that cannot go when due (socket full,
+ * connection down, --depth reached) waits in its connection's queue and still counts from
+ * its scheduled time.
  * One thread per --threads, each with its own connections, schedule share and histogram, in
  * a non-blocking epoll loop. Prints one JSON object on stdout; mcload --help lists the options.
  * This file raises the open file limit to what --conns needs, runs the phases (connect,

@@ -38,7 +38,8 @@ static struct mcl_req *ring_at(struct mcl_ring *r, size_t i)
 	return &r->q[(r->head + i) & (r->cap - 1)];
 }
 
-static void ring_push(struct mcl_ring *r, const struct mcl_req *x)
+/* Makes room for one more entry in r. */
+static void ring_room(struct mcl_ring *r)
 {
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -50,7 +51,21 @@ static void ring_push(struct mcl_ring *r, const struct mcl_req *x)
 		free(r->q);
 		*r = (struct mcl_ring){.q = q, .head = 0, .n = r->n, .cap = cap};
 	}
+}
+
+static void ring_push(struct mcl_ring *r, const struct mcl_req *x)
+{
+	ring_room(r);
 	*ring_at(r, r->n++) = *x;
+}
+
+/* Puts x first, before the entries there. */
+static void ring_push_front(struct mcl_ring *r, const struct mcl_req *x)
+{
+	ring_room(r);
+	r->head = (r->head + r->cap - 1) & (r->cap - 1);
+	r->n++;
+	*ring_at(r, 0) = *x;
 }
 
 /* Removes entry i, moving the ones before it up by one. */
@@ -128,30 +143,61 @@ static void conn_trim(struct mcl_worker *w, struct mcl_conn *c)
 	}
 }
 
-/* Closes c: its requests in flight are lost, its queue waits for the reconnect, RETRY_NS
- * from now (at the tail of w's queue of down connections: it is in retry_at order). */
-static void conn_fail(struct mcl_worker *w, struct mcl_conn *c)
+/* Closes c (its in flight already dealt with) and queues it to be reopened: RETRY_NS from now
+ * at the tail of w's queue of down connections, or now at its head, which keeps the queue in
+ * retry_at order (the ones before now are all reopened in the same pass). */
+static void conn_down(struct mcl_worker *w, struct mcl_conn *c, bool at_once)
 {
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	for (size_t i = 0; i < c->fly.n; i++)
-		req_lost(w, ring_at(&c->fly, i));
 	c->fly.n = c->unsent = 0;
 	mcl_proto_buf_consume(&c->out, c->out.len);
 	free(c->parser); /* the next connection starts from a new one */
 	c->parser = NULL;
 	conn_set_state(w, c, C_DOWN);
-	c->retry_at = mcl_loop_now_ns() + RETRY_NS;
+	c->retry_at = mcl_loop_now_ns() + (at_once ? 0 : RETRY_NS);
 	c->down_next = NULL;
-	if (w->down_tail)
-		w->down_tail->down_next = c;
-	else
+	if (at_once) {
+		c->down_next = w->down_head;
 		w->down_head = c;
-	w->down_tail = c;
+		if (!w->down_tail)
+			w->down_tail = c;
+	} else {
+		if (w->down_tail)
+			w->down_tail->down_next = c;
+		else
+			w->down_head = c;
+		w->down_tail = c;
+	}
 	if (w->mode == MCL_M_CONNECT)
 		w->fatal = true;
 	conn_trim(w, c);
+}
+
+/* Closes c: its requests in flight are lost, its queue waits for the reconnect, RETRY_NS
+ * from now. */
+static void conn_fail(struct mcl_worker *w, struct mcl_conn *c)
+{
+	for (size_t i = 0; i < c->fly.n; i++)
+		req_lost(w, ring_at(&c->fly, i));
+	conn_down(w, c, false);
+}
+
+/* HTTP: the server ended c between responses. Its requests in flight go back to the head of
+ * its queue, in order, to be sent again on the new connection, which opens at once if c
+ * answered any since it was opened (else RETRY_NS later, as after a failure). */
+static void conn_http_ended(struct mcl_worker *w, struct mcl_conn *c)
+{
+	if (w->mode == MCL_M_CONNECT) {
+		conn_fail(w, c);
+		return;
+	}
+	for (size_t i = c->fly.n; i-- > 0;) {
+		ring_push_front(&c->wait, ring_at(&c->fly, i));
+		w->st.http_retried++;
+	}
+	conn_down(w, c, c->answered);
 }
 
 /* c could not be opened (err; at_bind: binding to its --source address): says why, while
@@ -187,6 +233,7 @@ void mcl_loop_conn_open(struct mcl_worker *w, struct mcl_conn *c)
 	if (c->opened)
 		w->st.reconnects++;
 	c->opened = true;
+	c->answered = false;
 	c->built = c->written = c->echo_seq = 0;
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
@@ -245,8 +292,9 @@ static void conn_flush(struct mcl_worker *w, struct mcl_conn *c)
 		struct mcl_req *q = ring_at(&c->fly, c->fly.n - c->unsent);
 		if (q->end > c->written)
 			break;
-		if (q->kind == R_MEAS)
+		if (q->kind == R_MEAS && !q->sent)
 			w->st.sent++;
+		q->sent = true;
 		c->unsent--;
 	}
 }
@@ -261,6 +309,8 @@ static void conn_build(struct mcl_worker *w, struct mcl_conn *c, struct mcl_req 
 	q->opaque = c->next_opaque++;
 	if (q->op == MCL_OP_ECHO) {
 		rc = mcl_proto_build_echo(&c->out, c->echo_seq++, o->size);
+	} else if (o->proto == MCL_PROTO_HTTP) {
+		rc = mcl_http_build_get(&c->out, o->path, o->host);
 	} else {
 		unsigned klen = mcl_dist_key(o->wl, o->seed, q->key, o->keys, key);
 		if (q->op == MCL_OP_GET)
@@ -320,6 +370,7 @@ static bool conn_reply(struct mcl_worker *w, struct mcl_conn *c, const struct mc
 	}
 	ring_remove(&c->fly, i);
 	w->pending--;
+	c->answered = true;
 	/* The server's own rate in the window, whichever request it answered (make bench divides
 	 * the guest's instructions in the window by it). */
 	w->st.replies_in_window += q.kind != R_PRELOAD && now >= w->t_meas && now < w->t_end;
@@ -333,8 +384,29 @@ static bool conn_reply(struct mcl_worker *w, struct mcl_conn *c, const struct mc
 		w->st.misses += r->kind == MCL_REPLY_MISS;
 		w->st.stored += r->kind == MCL_REPLY_STORED;
 		w->st.errors += r->kind == MCL_REPLY_ERROR || r->kind == MCL_REPLY_NOT_STORED;
+		if (r->kind == MCL_REPLY_HTTP) {
+			unsigned cls = r->status / 100;
+			w->st.http_2xx += cls == 2;
+			w->st.http_3xx += cls == 3;
+			w->st.http_4xx += cls == 4;
+			w->st.http_5xx += cls == 5;
+			w->st.http_non2xx += cls != 2;
+			w->st.body_bytes += r->body_len;
+		}
 	}
 	return true;
+}
+
+/* http: says (once per thread) why a response was garbage (why NULL: it came unasked). */
+static void http_say_error(struct mcl_worker *w, const char *why)
+{
+	if (w->said_http_error)
+		return;
+	w->said_http_error = true;
+	fprintf(stderr,
+		"mcload: thread %u: a bad HTTP response from %s: %s (counted in parse_errors, "
+		"its connection reopened; said once)\n",
+		w->id, w->o->server, why ? why : "a response with no request in flight");
 }
 
 static void conn_read(struct mcl_worker *w, struct mcl_conn *c)
@@ -345,6 +417,18 @@ static void conn_read(struct mcl_worker *w, struct mcl_conn *c)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			break;
+		if (n <= 0 && w->o->proto == MCL_PROTO_HTTP) {
+			/* Between responses the server may end a connection (idle, or after so
+			 * many requests) and its unanswered requests go again; mid-response it
+			 * failed. */
+			w->st.http_server_close++;
+			if (!c->parser ||
+			    (c->parser->state == w->parser_state0 && c->parser->have == 0))
+				conn_http_ended(w, c);
+			else
+				conn_fail(w, c);
+			return;
+		}
 		if (n <= 0) {
 			conn_fail(w, c); /* EOF or reset: in flight is lost */
 			return;
@@ -360,7 +444,16 @@ static void conn_read(struct mcl_worker *w, struct mcl_conn *c)
 				break;
 			if (rc == MCL_PARSE_ERROR || !conn_reply(w, c, &r, now)) {
 				w->st.parse_errors++;
+				if (w->o->proto == MCL_PROTO_HTTP)
+					http_say_error(w,
+						       rc == MCL_PARSE_ERROR ? p->http.why : NULL);
 				conn_fail(w, c);
+				return;
+			}
+			if (w->o->proto == MCL_PROTO_HTTP && r.close) {
+				/* The server closes after it: anything more it sent is void. */
+				w->st.http_conn_close++;
+				conn_http_ended(w, c);
 				return;
 			}
 		}
@@ -398,7 +491,9 @@ static void issue(struct mcl_worker *w, uint64_t t)
 	const struct mcl_opts *o = w->o;
 	struct mcl_req q = {
 	    .sched = t, .kind = t >= w->t_meas ? R_MEAS : R_WARM, .op = MCL_OP_ECHO};
-	if (o->proto != MCL_PROTO_ECHO) {
+	if (o->proto == MCL_PROTO_HTTP) {
+		q.op = MCL_OP_GET;
+	} else if (o->proto != MCL_PROTO_ECHO) {
 		q.op = mcl_dist_is_set(o->wl, &w->rng) ? MCL_OP_SET : MCL_OP_GET;
 		q.key = mcl_dist_below(&w->rng, o->keys);
 	}

@@ -4,12 +4,14 @@
  * queues, the replies and the reconnects. A request that cannot go when due (socket full,
  * connection down, the depth reached) waits in its connection's queue and still counts from
  * its scheduled time; a connection that fails loses its requests in flight and is reopened
- * after a pause, except while connecting, when any failure is fatal. Connecting opens at most
- * o->connect_inflight connections at a time (per thread). Nothing in the loop walks all of a
- * thread's connections per event or per request (the phase's counts are kept as the states
- * change, the connections waiting to reconnect are a queue), and with many connections
- * (MCL_TRIM_CONNS) an idle one gives back its queues, output buffer and parser, so it costs
- * sizeof(struct mcl_conn) and its socket.
+ * after a pause, except while connecting, when any failure is fatal. An HTTP connection the
+ * server ends between responses (Connection: close, or a close) is no failure: its requests
+ * in flight go back to its queue and are sent again once it is reopened (at once if it had
+ * answered any). Connecting opens at most o->connect_inflight connections at a time (per
+ * thread). Nothing in the loop walks all of a thread's connections per event or per request
+ * (the phase's counts are kept as the states change, the connections waiting to reconnect are
+ * a queue), and with many connections (MCL_TRIM_CONNS) an idle one gives back its queues,
+ * output buffer and parser, so it costs sizeof(struct mcl_conn) and its socket.
  */
 #ifndef MCLOAD_LOOP_H
 #define MCLOAD_LOOP_H
@@ -32,6 +34,7 @@ struct mcl_req {
 	uint64_t sched, key, end; /* end: the stream offset just past its bytes */
 	uint32_t opaque;
 	uint8_t op, kind;
+	bool sent; /* written out whole once (a request sent again is counted sent once) */
 };
 
 struct mcl_ring {
@@ -41,7 +44,8 @@ struct mcl_ring {
 
 struct mcl_conn {
 	int fd, state;
-	bool opened; /* opened before: the next open is a reconnect */
+	bool opened;   /* opened before: the next open is a reconnect */
+	bool answered; /* a reply came since it was opened */
 	uint32_t next_opaque;
 	uint64_t retry_at, built, written, echo_seq;
 	size_t unsent; /* the last unsent entries of fly are not written out whole */
@@ -66,6 +70,7 @@ struct mcl_worker {
 	int ep, mode;
 	bool fatal, no_pwait2; /* no_pwait2: the kernel (or valgrind) lacks epoll_pwait2 */
 	bool trim;	       /* more than MCL_TRIM_CONNS connections: free idle ones' buffers */
+	bool said_http_error;  /* http: the first bad response's fault was said on stderr */
 	int parser_state0;     /* a fresh parser's state: one at a reply boundary has it */
 	struct mcl_conn *conns;
 	struct mcl_conn *down_head, *down_tail; /* down, by retry_at (RETRY_NS after failing) */

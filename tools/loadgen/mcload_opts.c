@@ -26,14 +26,14 @@ struct optdef {
 
 static void usage(FILE *f, const struct optdef *d)
 {
-	fprintf(f,
-		"usage: mcload --rate R [options]\n"
-		"Open-loop Poisson load on a memcached (ascii/binary) or echo server. Latency is "
-		"from each\nrequest's scheduled time to its whole reply. One JSON object on "
-		"stdout, a summary on\nstderr. Exit 0: the run completed; 1: it could not "
-		"measure (connect or preload failed, or\nmcload could not raise its open file "
-		"limit to what --conns needs: it does so itself, the\nhard limit too as root); 2: "
-		"bad usage.\n");
+	fprintf(
+	    f, "usage: mcload --rate R [options]\n"
+	       "Open-loop Poisson load on a memcached (ascii/binary), echo or HTTP/1.1 server. "
+	       "Latency is from\neach request's scheduled time to its whole reply. One JSON object "
+	       "on stdout, a summary on\nstderr. Exit 0: the run completed; 1: it could not "
+	       "measure (connect or preload failed, or\nmcload could not raise its open file "
+	       "limit to what --conns needs: it does so itself, the\nhard limit too as root); 2: "
+	       "bad usage.\n");
 	for (; d->name; d++) {
 		char opt[48];
 		snprintf(opt, sizeof(opt), "--%s%s%s", d->name, d->arg ? " " : "",
@@ -64,7 +64,18 @@ static void usage(FILE *f, const struct optdef *d)
 		"the JSON's connect_s is how long that took. Going past\nthe ephemeral ports "
 		"(net.ipv4.ip_local_port_range, about 28k) to one server takes several\n"
 		"local addresses in --source: each has ports of its own (IP_BIND_ADDRESS_NO_PORT: "
-		"the\nport is picked at connect time, per address and server).\n");
+		"the\nport is picked at connect time, per address and server).\n"
+		"http: each request is GET --path HTTP/1.1 with Host: --host, on keep-alive "
+		"connections\n(pipelined up to --depth); its latency ends at its body's last byte. "
+		"A response needs\nContent-Length or chunked framing (else it is a parse error, "
+		"said once on stderr); 1xx are\nskipped, 204 and 304 have no body. The JSON adds "
+		"path, host, http_2xx..http_5xx, http_non2xx,\nbody_bytes (chunked: the data) and "
+		"body_bytes_per_s over --duration (errors stays 0), and\nfor the whole run "
+		"http_conn_close (responses with Connection: close, or HTTP/1.0 ones\nwithout "
+		"keep-alive), http_server_close (other closes by the server) and http_retried: "
+		"after\na close between responses, the requests left unanswered are sent again on "
+		"a new connection,\nopened at once if the old one answered any; a close "
+		"mid-response loses those in flight.\n");
 }
 
 __attribute__((format(printf, 1, 2))) static void bad_usage(const char *fmt, ...)
@@ -150,6 +161,7 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 	const char *proto = "ascii", *workload = "usr", *assign = "rr", *port;
 	bool no_preload = false, preload = false;
 	*o = (struct mcl_opts){.server = "127.0.0.1:11211",
+			       .path = "/",
 			       .warmup = 1,
 			       .duration = 5,
 			       .drain = 2,
@@ -164,8 +176,11 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 			       .seed = 1};
 	const struct optdef defs[] = {
 	    {"server", "HOST:PORT", 's', &o->server, 0, 0, "server address, IPv4"},
-	    {"proto", "P", 's', &proto, 0, 0, "ascii, binary (memcached) or echo"},
+	    {"proto", "P", 's', &proto, 0, 0, "ascii, binary (memcached), echo or http"},
 	    {"workload", "W", 's', &workload, 0, 0, "memcached workload: usr or etc"},
+	    {"path", "PATH", 's', &o->path, 0, 0, "http: the request target"},
+	    {"host", "NAME", 's', &o->host, 0, 0,
+	     "http: the Host field (default the --server address)"},
 	    {"rate", "R", 'd', &o->rate, 1e-3, 1e8,
 	     "requests per second, all connections together"},
 	    {"conns", "N", 'u', &o->conns, 1, MCL_MAX_CONNS,
@@ -228,7 +243,12 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 	if (o->rate <= 0)
 		bad_usage("--rate R is required");
 	if (mcl_proto_parse_name(proto, &o->proto) < 0)
-		bad_usage("unknown --proto %s: want ascii, binary or echo", proto);
+		bad_usage("unknown --proto %s: want ascii, binary, echo or http", proto);
+	if (!mcl_http_valid_token(o->path, true))
+		bad_usage("bad --path %s: want printable ASCII starting with /, no spaces",
+			  o->path);
+	if (o->host && !mcl_http_valid_token(o->host, false))
+		bad_usage("bad --host %s: want printable ASCII, no spaces", o->host);
 	if (mcl_dist_workload_parse(workload, &o->wl) < 0)
 		bad_usage("unknown --workload %s: want usr or etc", workload);
 	if (strcmp(assign, "rr") && strcmp(assign, "random"))
@@ -238,7 +258,7 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 		bad_usage("--threads must not exceed --conns");
 	if (preload && no_preload)
 		bad_usage("--preload and --no-preload conflict");
-	o->preload = o->proto != MCL_PROTO_ECHO && !no_preload;
+	o->preload = (o->proto == MCL_PROTO_ASCII || o->proto == MCL_PROTO_BINARY) && !no_preload;
 	if (o->cpu_list)
 		parse_cpus(o, o->cpu_list);
 	char host[64];
@@ -253,6 +273,8 @@ void mcl_opts_parse(struct mcl_opts *o, int argc, char **argv)
 	o->addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)pnum)};
 	if (inet_pton(AF_INET, host, &o->addr.sin_addr) != 1)
 		bad_usage("bad --server %s: want IPV4:PORT", o->server);
+	if (!o->host)
+		o->host = o->server;
 	if (o->source_list) {
 		char why[128];
 		int n = mcl_opts_parse_sources(o->source_list, o->sources, MCL_MAX_SOURCES, why,

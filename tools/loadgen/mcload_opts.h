@@ -26,6 +26,7 @@ struct mcl_opts {
 	unsigned conns, depth, threads, size, ncpus, connect_inflight, nsources;
 	int cpus[MCL_MAX_THREADS];
 	const char *cpu_list, *source_list;
+	const char *path, *host; /* http: the request target, the Host field (--server's) */
 	struct in_addr sources[MCL_MAX_SOURCES]; /* --source: nsources of them, or none */
 	uint64_t keys, seed;
 	bool random_assign, preload, quiet, wait_go;
@@ -33,7 +34,8 @@ struct mcl_opts {
 
 /*
  * Fills o from argv, over the defaults, and checks it: on return every field is valid,
- * o->addr holds --server and o->sources --source, each an address of this host. --help prints the
+ * o->addr holds --server and o->sources --source, each an address of this host, o->host
+ * --host or else --server. --help prints the
  * usage on stdout and exits 0; bad usage says why on stderr and exits 2. o keeps pointers into
  * argv.
  */

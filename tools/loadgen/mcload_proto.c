@@ -52,8 +52,8 @@ void mcl_proto_buf_free(struct mcl_buf *b)
 
 int mcl_proto_parse_name(const char *name, enum mcl_proto *proto)
 {
-	static const char *const names[] = {"ascii", "binary", "echo"};
-	for (unsigned i = 0; i < 3; i++)
+	static const char *const names[] = {"ascii", "binary", "echo", "http"};
+	for (unsigned i = 0; i < 4; i++)
 		if (strcmp(name, names[i]) == 0) {
 			*proto = (enum mcl_proto)i;
 			return 0;
@@ -63,7 +63,10 @@ int mcl_proto_parse_name(const char *name, enum mcl_proto *proto)
 
 const char *mcl_proto_name(enum mcl_proto proto)
 {
-	return proto == MCL_PROTO_BINARY ? "binary" : proto == MCL_PROTO_ECHO ? "echo" : "ascii";
+	return proto == MCL_PROTO_BINARY ? "binary"
+	       : proto == MCL_PROTO_ECHO ? "echo"
+	       : proto == MCL_PROTO_HTTP ? "http"
+					 : "ascii";
 }
 
 static void put_be(uint8_t *p, uint64_t v, unsigned n)
@@ -168,6 +171,8 @@ void mcl_proto_parser_init(struct mcl_parser *p, enum mcl_proto proto, uint32_t 
 	p->proto = proto;
 	p->echo_size = echo_size;
 	p->state = proto == MCL_PROTO_BINARY ? B_HDR : proto == MCL_PROTO_ECHO ? E_DATA : A_LINE;
+	if (proto == MCL_PROTO_HTTP)
+		mcl_http_parser_init(p);
 }
 
 /* Parses a decimal number of at most max into *v; returns the text after it, or NULL. */
@@ -375,6 +380,8 @@ int mcl_proto_parse(struct mcl_parser *p, const char *data, size_t len, size_t *
 		rc = parse_ascii(p, data, len, &i);
 	else if (p->proto == MCL_PROTO_BINARY)
 		rc = parse_binary(p, data, len, &i);
+	else if (p->proto == MCL_PROTO_HTTP)
+		rc = mcl_http_parse(p, data, len, &i);
 	else
 		rc = parse_echo(p, data, len, &i);
 	*used = i;

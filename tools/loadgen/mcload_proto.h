@@ -7,20 +7,24 @@
  *   binary  memcached binary: 24-byte headers (magic 0x80 out, 0x81 back), GET 0x00, SET 0x01;
  *           the opaque field carries the request's number back.
  *   echo    SIZE bytes out, the same bytes back, in order.
+ *   http    HTTP/1.1 GETs, responses framed by Content-Length or chunked (mcload_http.h).
  * Anything else is garbage: the parser says so and stays failed until reset.
  */
 #ifndef MCLOAD_PROTO_H
 #define MCLOAD_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tools/loadgen/mcload_dist.h"
+#include "tools/loadgen/mcload_http.h"
 
 enum mcl_proto {
 	MCL_PROTO_ASCII,
 	MCL_PROTO_BINARY,
 	MCL_PROTO_ECHO,
+	MCL_PROTO_HTTP,
 };
 
 enum mcl_op {
@@ -55,7 +59,7 @@ void mcl_proto_buf_consume(struct mcl_buf *b, size_t n);
 /* Frees the storage; b is empty and reusable after. */
 void mcl_proto_buf_free(struct mcl_buf *b);
 
-/* Parses "ascii"/"binary"/"echo"; returns 0, or -1 for another name. */
+/* Parses "ascii"/"binary"/"echo"/"http"; returns 0, or -1 for another name. */
 int mcl_proto_parse_name(const char *name, enum mcl_proto *proto);
 /* The protocol's name. */
 const char *mcl_proto_name(enum mcl_proto proto);
@@ -78,17 +82,20 @@ enum mcl_reply_kind {
 	MCL_REPLY_NOT_STORED, /* SET refused (NOT_STORED, EXISTS, NOT_FOUND) */
 	MCL_REPLY_ERROR,      /* error line, or binary status not otherwise listed */
 	MCL_REPLY_ECHO,	      /* an echo came back whole and right */
+	MCL_REPLY_HTTP,	      /* an HTTP response, whatever its status */
 };
 
 /* One complete reply. key points into the parser and lasts until its next call. */
 struct mcl_reply {
 	enum mcl_reply_kind kind;
 	enum mcl_op op;	    /* the request kind it answers */
-	uint16_t status;    /* binary status */
+	uint16_t status;    /* binary status, or HTTP status code */
 	uint32_t opaque;    /* binary opaque */
 	uint32_t value_len; /* a hit's value bytes */
 	const char *key;    /* ascii hit: the key in the VALUE line, else NULL */
 	unsigned key_len;
+	uint64_t body_len; /* http: body bytes (chunked: their data only) */
+	bool close;	   /* http: the server closes after it (Connection: close, or 1.0) */
 };
 
 /* Incremental reply parser; the state between calls lives here. */
@@ -98,8 +105,9 @@ struct mcl_parser {
 	uint32_t echo_size; /* echo: bytes per message */
 	uint64_t echo_seq;  /* echo: the message expected next */
 	size_t have;	    /* bytes gathered in line (ascii line, binary header, echo offset) */
-	uint64_t remaining; /* ascii value bytes (with CRLF) or binary body bytes to come */
+	uint64_t remaining; /* ascii value bytes (with CRLF), binary or http body bytes to come */
 	struct mcl_reply cur;
+	struct mcl_http http;
 	char key[MCL_KEY_MAX];
 	char line[MCL_PROTO_LINE_MAX];
 };

@@ -16,6 +16,10 @@ struct mcl_stats {
 	uint64_t depth_waits, outstanding, parse_errors, reconnects, connect_errors;
 	uint64_t replies_in_window; /* replies (warm-up or measured) that came in the window */
 	uint64_t preload_keys, preload_done, preload_errors;
+	/* http: final responses by status class, and their body bytes (measured requests); the
+	 * server's closes and the requests sent again after them (the whole run) */
+	uint64_t http_2xx, http_3xx, http_4xx, http_5xx, http_non2xx, body_bytes;
+	uint64_t http_conn_close, http_server_close, http_retried;
 };
 
 /* Adds every counter of src to dst. */

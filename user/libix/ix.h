@@ -47,6 +47,27 @@ unsigned ix_thread_count(void);
 /* Nanoseconds since boot. */
 uint64_t ix_clock_ns(void);
 
+/* ---- Data modules and counters ---- */
+
+/*
+ * The data module called name (a boot module that is not an app, by its file name:
+ * "site.tar"), or the first one if name is NULL: its address (mapped read-only, for the
+ * app's life; sending from it is zero copy) and, in *len, its size. NULL if there is none.
+ */
+const void *ix_module(const char *name, size_t *len);
+
+/* Data module i (0, 1, ...) into *out. 0, or -IX_ENOENT past the last. */
+int ix_module_at(unsigned i, struct ix_module_desc *out);
+
+/*
+ * Publishes n counters (names[i]: [a-z0-9_], at most 31 characters) for `ixmgr stats`, which
+ * shows them summed over nsets sets: set s's counter i is values[s * stride + i], in memory
+ * that stays the app's. The app just increments them (one writer per set). 0, or -IX_EINVAL
+ * (bad names or counts) / -IX_EFAULT (bad pointers).
+ */
+int ix_counters_publish(const char (*names)[IX_COUNTER_NAME_MAX], unsigned n, uint64_t *values,
+			unsigned nsets, unsigned stride);
+
 /* ---- The event loop ---- */
 
 struct ixev_conn;

@@ -17,6 +17,8 @@
 
 #define SYS_IX_RUN 5	    /* ix_run(ncalls, flags, timeout_us) -> events in ev[] */
 #define SYS_THREAD_EXIT 6   /* this thread ends; the app's other threads go on */
+#define SYS_MODULE 7	    /* module(i, struct ix_module_desc *out) -> 0, or -IX_ENOENT past the last */
+#define SYS_COUNTERS 8	    /* counters(const struct ix_counters_desc *) -> 0 or -IX_E* */
 
 #define IX_RUN_NOWAIT 1u /* run the calls and return at once (0 events) */
 
@@ -32,8 +34,16 @@
 /* Thread i's stack ends at IX_STACK_TOP - i * IX_STACK_STRIDE (kernel/user.h agrees). */
 #define IX_STACK_TOP 0x00007fffffff0000ULL
 #define IX_STACK_STRIDE (17 * 4096ULL)
+/* Data modules (kernel/datamod.h), read-only, each on its own 2 MiB boundary. */
+#define IX_MODMAP_BASE 0x0000700000000000ULL
+#define IX_MODMAP_SIZE 0x0000010000000000ULL
+
+_Static_assert(IX_RXMAP_BASE + IX_RXMAP_SIZE <= IX_MODMAP_BASE &&
+		       IX_MODMAP_BASE + IX_MODMAP_SIZE <= IX_SHARED_BASE,
+	       "the areas the kernel maps for an app overlap");
 
 /* Errors (negative results and statuses), with Linux's errno numbers. */
+#define IX_ENOENT 2	    /* no such module */
 #define IX_EBADF 9	    /* no such handle (closed, or moved to another core) */
 #define IX_EAGAIN 11	    /* no room now: try again after a `sent` event */
 #define IX_ENOMEM 12
@@ -95,6 +105,31 @@ struct ix_event {
 	uint64_t addr;	 /* knock: the remote IPv4 (host order); recv: where the bytes are */
 	uint64_t len;	 /* recv: bytes; sent: bytes now acknowledged */
 	uint64_t window; /* sent: bytes sendv would accept now */
+};
+
+/* SYS_MODULE: what the kernel tells of data module i. */
+#define IX_MODULE_NAME_MAX 48
+struct ix_module_desc {
+	char name[IX_MODULE_NAME_MAX]; /* NUL-terminated: the module's file name ("site.tar") */
+	uint64_t base;		       /* where it is mapped, read-only */
+	uint64_t len;		       /* its bytes */
+};
+
+/*
+ * SYS_COUNTERS: an app publishes counters, which `ixmgr stats` shows (summed over sets) as
+ * the app's. The kernel copies the names once; it reads the values from the app's memory
+ * whenever it is asked, so the app just increments them (each set, say one per thread,
+ * written by one thread: aligned 64-bit stores, no locks). Published again: replaced.
+ */
+#define IX_COUNTERS_MAX 64
+#define IX_COUNTER_NAME_MAX 32
+struct ix_counters_desc {
+	uint64_t names;	 /* char[n][IX_COUNTER_NAME_MAX], each NUL-terminated: [a-z0-9_] */
+	uint64_t values; /* uint64_t[nsets][stride]: set s's counter i at values[s * stride + i] */
+	uint32_t n;	 /* 1..IX_COUNTERS_MAX */
+	uint32_t nsets;	 /* 1..64 */
+	uint32_t stride; /* >= n */
+	uint32_t pad;
 };
 
 struct ix_shared {

@@ -14,6 +14,9 @@
  *   snoop MARKER  serve TCP port 7; on the first bytes received, read the whole read-only
  *                 packet-pool mapping around them and print how often MARKER occurs in it
  *                 (what an earlier app received must be gone), then exit
+ *   module        hand SYS_MODULE and SYS_COUNTERS bad pointers and bad values (each must
+ *                 fail with its error, printed), print the first data module's name, size and
+ *                 checksum, then write to it (read-only: the app is stopped)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +143,43 @@ static void snoop_recv(struct ixev_conn *c, const void *data, size_t len)
 
 static const struct ixev_handlers snoop_handlers = {.accept = hang_accept, .recv = snoop_recv};
 
+/* SYS_MODULE and SYS_COUNTERS with bad arguments: every one fails, none hurts the kernel. */
+static void module_checks(void)
+{
+	static struct ix_module_desc d;
+	static char names[2][IX_COUNTER_NAME_MAX] = {"good_name", "Bad-Name"};
+	static uint64_t values[2];
+	struct ix_counters_desc cd = {.names = (uint64_t)names, .values = (uint64_t)values,
+				      .n = 2, .nsets = 1, .stride = 2};
+	const void *m = ix_module(NULL, NULL);
+
+	printf("hostile: module to kernel %ld, to itself %ld, index 99 %ld\n",
+	       sys3(SYS_MODULE, 0, (long)0xffffffff80100000UL, 0),
+	       sys3(SYS_MODULE, 0, (long)m, 0), sys3(SYS_MODULE, 99, (long)&d, 0));
+	long bad_name = sys3(SYS_COUNTERS, (long)&cd, 0, 0);
+	cd.n = 0;
+	long zero = sys3(SYS_COUNTERS, (long)&cd, 0, 0);
+	cd.n = 1;
+	cd.values = 0xffffffff80100000UL;
+	long kvalues = sys3(SYS_COUNTERS, (long)&cd, 0, 0);
+	long kdesc = sys3(SYS_COUNTERS, (long)0xffffffff80100000UL, 0, 0);
+	cd.values = (uint64_t)values;
+	long good = sys3(SYS_COUNTERS, (long)&cd, 0, 0);
+	printf("hostile: counters bad name %ld, none %ld, kernel values %ld, kernel desc %ld, "
+	       "good %ld\n", bad_name, zero, kvalues, kdesc, good);
+	if (ix_module_at(0, &d)) {
+		printf("hostile: no data module\n");
+		return;
+	}
+	uint32_t sum = 2166136261u; /* FNV-1a, as the kernel's boot log prints it */
+	for (uint64_t i = 0; i < d.len; i++)
+		sum = (sum ^ ((const uint8_t *)d.base)[i]) * 16777619u;
+	printf("hostile: module %s %lu bytes fnv1a %08x\n", d.name, (unsigned long)d.len,
+	       (unsigned)sum);
+	fflush(stdout);
+	*(volatile uint8_t *)d.base = 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -174,6 +214,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "snoop") && argc > 2 && argv[2][0]) {
 		snoop_marker = argv[2];
 		ixev_run(&snoop_handlers, 7);
+	} else if (!strcmp(mode, "module")) {
+		module_checks();
 	} else if (!strcmp(mode, "div0")) {
 		volatile int zero = 0;
 		sink = (unsigned long)(100 / zero);
