@@ -234,6 +234,32 @@ static void ixev_results(struct ixev_thread *t, struct ix_shared *sh, unsigned n
 	}
 }
 
+/*
+ * A send queued while c's sendv is still in this thread's unsent batch joins that call, if it
+ * has room: a header and a body queued one after the other then go to the kernel together
+ * (one segment when they fit in one). Otherwise the second would wait for the first's result,
+ * which comes only when ix_run returns, with the next event: often the peer's delayed ACK.
+ */
+static bool ixev_join_pending(struct ixev_conn *c)
+{
+	struct ixev_thread *t = ixev_self();
+	struct ix_shared *sh = ix_shared();
+
+	for (unsigned i = t->ncalls; i-- > 0;) {
+		if (t->owner[i] != c)
+			continue;
+		struct ix_call *call = &sh->calls[i];
+		if (call->op != IX_OP_SENDV)
+			continue;
+		/* The call holds the queue's first entries; the new one is the next. */
+		if (call->niov >= IX_IOV_MAX || call->niov != c->sq_len - 1)
+			return false;
+		call->iov[call->niov++] = c->sq[(c->sq_head + c->sq_len - 1) % IXEV_SENDQ];
+		return true;
+	}
+	return false;
+}
+
 int ixev_send(struct ixev_conn *c, const void *data, size_t len)
 {
 	if (c->flags & CF_CLOSED)
@@ -245,7 +271,10 @@ int ixev_send(struct ixev_conn *c, const void *data, size_t len)
 	c->sq[(c->sq_head + c->sq_len) % IXEV_SENDQ] =
 		(struct ix_iov){.base = (uint64_t)data, .len = len};
 	c->sq_len++;
-	ixev_pump(c);
+	if (c->flags & CF_SENDING && !(c->flags & (CF_CLOSED | CF_GONE)))
+		ixev_join_pending(c);
+	else
+		ixev_pump(c);
 	return 0;
 }
 
