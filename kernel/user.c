@@ -284,7 +284,7 @@ uint64_t app_brk(struct app *app, uint64_t addr)
 		app->heap_large_pages += large;
 		if (p >= addr)
 			end = app->brk = addr;
-		if (addr - old_top >= (64ULL << 20))
+		if (addr > old_top && addr - old_top >= (64ULL << 20)) /* not when it shrinks */
 			log_info("app %s: heap grown to %lu MiB, %lu MiB of it in 2 MiB pages",
 				 app->name, (unsigned long)((app->brk - app->brk_start) >> 20),
 				 (unsigned long)(app->heap_large_pages * 2));

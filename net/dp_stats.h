@@ -21,6 +21,7 @@
 	X(tcp_accepted)	     /* connections handed to the app (knocks) */                      \
 	X(tcp_refused)	     /* connections refused for lack of memory */                      \
 	X(tcp_syn_evicted)   /* half-open connections dropped for newer SYNs (SYN flood) */   \
+	X(tcp_tw_recycled)   /* TIME-WAIT connections a new SYN ended (RFC 6191) */          \
 	X(tcp_reset_app)     /* connections reset because their app stopped */                 \
 	X(rx_copied)	     /* received pieces copied for the app (not in an NIC buffer) */   \
 	X(rx_pool_free)	     /* gauge: buffers free in this core's pool now */                 \

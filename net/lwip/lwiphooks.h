@@ -4,6 +4,7 @@
 #define IXOS_LWIPHOOKS_H
 
 #include "lwip/arch.h"
+#include "lwip/err.h"
 #include "lwip/ip_addr.h"
 
 /*
@@ -41,5 +42,18 @@ void stack_pcb_hash_del(struct tcp_pcb *pcb);
  * no memory). net/stack/connmem.c.
  */
 int stack_memp_empty(const struct memp_desc *desc);
+
+struct tcp_hdr;
+struct pbuf;
+/*
+ * LWIP_HOOK_TCP_INPACKET_PCB: every segment that found a PCB, before lwIP handles it. A SYN
+ * for a 4-tuple in TIME-WAIT whose sequence number is beyond what that connection received
+ * is a new incarnation (RFC 6191, as Linux takes it): the TIME-WAIT PCB is freed and the SYN
+ * dropped (ERR_ABRT), so the peer's retransmitted SYN, a second later, reaches the listener.
+ * lwIP alone answers such SYNs with an ACK for 2 MSL (2 minutes) and the peer's connect
+ * times out. ERR_OK: lwIP goes on as usual. net/stack/pcbhash.c.
+ */
+err_t stack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+			 u8_t *opt2, struct pbuf *p);
 
 #endif

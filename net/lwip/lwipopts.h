@@ -107,5 +107,6 @@
 #define LWIP_HOOK_TCP_PCB_HASH_ADD stack_pcb_hash_add
 #define LWIP_HOOK_TCP_PCB_HASH_DEL stack_pcb_hash_del
 #define LWIP_HOOK_MEMP_EMPTY	   stack_memp_empty   /* net/stack/connmem.c */
+#define LWIP_HOOK_TCP_INPACKET_PCB stack_tcp_inpacket /* net/stack/pcbhash.c */
 
 #endif

@@ -15,6 +15,8 @@
 #include "lwip/tcp.h"
 #include "net/stack/connmem.h"
 #include "net/stack/ixconn.h"
+#include "net/stack/ixconn_priv.h"
+#include "net/dp_stats.h"
 
 #define PCBHASH_MIN_BITS 10
 #define PCBHASH_MAX_BITS 22
@@ -106,4 +108,22 @@ void stack_pcb_hash_del(struct tcp_pcb *pcb)
 	if (pcb->hash_next)
 		pcb->hash_next->hash_prev = pcb->hash_prev;
 	pcb->hash_next = pcb->hash_prev = NULL;
+}
+
+err_t stack_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+			 u8_t *opt2, struct pbuf *p)
+{
+	(void)optlen;
+	(void)opt1len;
+	(void)opt2;
+	(void)p;
+	if (pcb->state != TIME_WAIT ||
+	    (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN ||
+	    !TCP_SEQ_GT(hdr->seqno, pcb->rcv_nxt)) /* tcp_input made it host order already */
+		return ERR_OK;
+	/* tcp_input returns at once on an error (freeing the segment), pcb untouched. */
+	tcp_pcb_remove(&tcp_tw_pcbs, pcb);
+	tcp_free(pcb);
+	ixc_ctx->st->tcp_tw_recycled++;
+	return ERR_ABRT;
 }

@@ -76,7 +76,9 @@ def app_counters(ns):
 
 
 def wrk(ns, path, seconds=10, conns=64):
-    r = ns.sh("wrk", "-t2", "-c%d" % conns, "-d%ds" % seconds, "--timeout", "10s",
+    # wrk counts a response slower than --timeout as a socket error: a loaded host may stall
+    # the guest for seconds, which is not an error of the server's.
+    r = ns.sh("wrk", "-t2", "-c%d" % conns, "-d%ds" % seconds, "--timeout", "60s",
               "http://%s%s" % (NetNS.GUEST_IP, path), check=False, timeout=seconds + 60)
     if r.returncode != 0:
         raise TestFailure("wrk: exit %d %s %s" % (r.returncode, r.stdout, r.stderr))
@@ -97,13 +99,15 @@ def httpd_serves_the_archive(tmp, nic):
         res2 = client(ns, tmp, "http", "MANIFEST")
         c0 = app_counters(ns)
         res3 = client(ns, tmp, "slowloris")
-        client(ns, tmp, "many", 1000, "/small.html", 1024)
+        res4 = client(ns, tmp, "many", 1000, "/small.html", 1024)
         c1 = app_counters(ns)
         nreq, text = wrk(ns, "/1k.bin")
         c2 = app_counters(ns)
+        print("a new connection from a port in TIME-WAIT connected in %s s" % res2["tw_connect_s"])
         print("%d files by curl, %d checks over raw sockets, slowloris answered after %s s, "
-              "1000 connections, wrk: %d requests in 10 s" % (res["files"], res2["checked"],
-                                                               res3["slowloris_s"], nreq))
+              "1000 connections (slowest handshake %s s), wrk: %d requests in 10 s"
+              % (res["files"], res2["checked"], res3["slowloris_s"], res4["slowest_connect_s"],
+                 nreq))
         # The counters agree with what the clients did.
         if c0["path_escapes"] < res2["escapes"] - 2:  # "etc/passwd" and "*" are not escapes
             raise TestFailure("path_escapes %d, %d escapes sent" % (c0["path_escapes"],

@@ -93,7 +93,8 @@ static void test_prometheus(void **state)
 			       "dp core=2 rx_packets=20 idle_permille=1000\n"
 			       "batch core=1 b0=4 b1=3 b3=2 b7=1 bmax=2 sum=300\n"
 			       "dp core=1 tx_dropped=9\n"
-			       "app name=e%22cho events=5 foo=7\n",
+			       "app name=e%22cho events=5 foo=7\n"
+			       "appctr name=httpd status_200=42\n",
 			       &rc);
 
 	assert_int_equal(rc, 0);
@@ -124,7 +125,10 @@ static void test_prometheus(void **state)
 	       "ixos_app_events_total{name=\"e\\\"cho\"} 5\n"
 	       "# HELP ixos_app_foo ixos app foo.\n"
 	       "# TYPE ixos_app_foo untyped\n"
-	       "ixos_app_foo{name=\"e\\\"cho\"} 7\n");
+	       "ixos_app_foo{name=\"e\\\"cho\"} 7\n"
+	       "# HELP ixos_appctr_status_200_total ixos appctr status_200.\n"
+	       "# TYPE ixos_appctr_status_200_total counter\n"
+	       "ixos_appctr_status_200_total{name=\"httpd\"} 42\n");
 }
 
 static void test_log(void **state)

@@ -415,10 +415,12 @@ int ixmgr_out_prometheus(FILE *f, const char *text, size_t len)
 				    memcmp(c->key, keys.s[k], keys.n[k]) == 0)
 					m = c;
 			}
-			/* Other keys of dp (net/dp_stats.h) and mgmt records are counters. */
+			/* Other keys of dp (net/dp_stats.h) and mgmt records are counters, and so
+			 * are an app's published ones (appctr: ixos_appctr_KEY_total{name=APP}). */
 			bool counter =
 			    !m && ((types.n[t] == 2 && memcmp(types.s[t], "dp", 2) == 0) ||
-				   (types.n[t] == 4 && memcmp(types.s[t], "mgmt", 4) == 0));
+				   (types.n[t] == 4 && memcmp(types.s[t], "mgmt", 4) == 0) ||
+				   (types.n[t] == 6 && memcmp(types.s[t], "appctr", 6) == 0));
 			if (m)
 				snprintf(name, sizeof(name), "%s", m->name);
 			else

@@ -36,6 +36,7 @@ static const char httpd_ctr_names[HC_N][IX_COUNTER_NAME_MAX] = {
 static struct httpd_thread {
 	struct httpd_blk *free_blks;
 	bool sweeping;
+	uint64_t now_ns; /* the clock as of the last tick (httpd_clock_tick) */
 	int64_t date_sec;
 	char date[HTTP_DATE_LEN + 1];
 	int64_t log_sec;
@@ -98,16 +99,26 @@ void httpd_blk_put(struct httpd_blk *b)
 	t->free_blks = b;
 }
 
-const char *httpd_date(void)
+void httpd_clock_tick(void)
 {
 	struct httpd_thread *t = httpd_self();
-	int64_t now = (int64_t)((uint64_t)sys3(SYS_CLOCK, SYS_CLOCK_WALL, 0, 0) / 1000000000ULL);
+	int64_t wall = (int64_t)((uint64_t)sys3(SYS_CLOCK, SYS_CLOCK_WALL, 0, 0) / 1000000000ULL);
 
-	if (now != t->date_sec || !t->date[0]) {
-		http_date_format(now, t->date);
-		t->date_sec = now;
+	t->now_ns = ix_clock_ns();
+	if (wall != t->date_sec || !t->date[0]) {
+		http_date_format(wall, t->date);
+		t->date_sec = wall;
 	}
-	return t->date;
+}
+
+uint64_t httpd_now_ns(void)
+{
+	return httpd_self()->now_ns;
+}
+
+const char *httpd_date(void)
+{
+	return httpd_self()->date;
 }
 
 void httpd_log_access(const struct httpd_conn *c, const struct http_req *rq, bool parsed,
@@ -117,7 +128,7 @@ void httpd_log_access(const struct httpd_conn *c, const struct http_req *rq, boo
 
 	if (!httpd_cfg.access_log)
 		return;
-	int64_t sec = (int64_t)(ix_clock_ns() / 1000000000ULL);
+	int64_t sec = (int64_t)(httpd_now_ns() / 1000000000ULL);
 	if (sec != t->log_sec) {
 		t->log_sec = sec;
 		t->log_lines = 0;
@@ -152,7 +163,8 @@ void httpd_log_access(const struct httpd_conn *c, const struct http_req *rq, boo
 static void httpd_sweep(void *arg)
 {
 	(void)arg;
-	httpd_conn_sweep(ix_clock_ns());
+	httpd_clock_tick();
+	httpd_conn_sweep(httpd_now_ns());
 	if (ixev_timer(HTTPD_SWEEP_US, httpd_sweep, NULL))
 		httpd_self()->sweeping = false;
 }
@@ -162,6 +174,8 @@ void httpd_sweep_start(void)
 {
 	struct httpd_thread *t = httpd_self();
 
+	if (!t->sweeping)
+		httpd_clock_tick(); /* the clock was not ticking on this thread */
 	if (!t->sweeping && ixev_timer(HTTPD_SWEEP_US, httpd_sweep, NULL) == 0)
 		t->sweeping = true;
 }

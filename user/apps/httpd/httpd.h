@@ -149,7 +149,14 @@ void httpd_conn_sweep(uint64_t now_ns);
  */
 bool httpd_respond(struct httpd_conn *c, const struct http_req *rq, int status);
 
-/* The current Date header value, for this thread (refreshed once a second). */
+/*
+ * A coarse clock per thread, so that a request costs no system call for the time: the sweep
+ * timer ticks it every HTTPD_SWEEP_US (and a thread's first connection starts it). Timeouts
+ * are measured with it (to within a tick), and the Date header comes from it.
+ */
+void httpd_clock_tick(void);
+uint64_t httpd_now_ns(void);
+/* The Date header value as of the last tick. */
 const char *httpd_date(void);
 
 /* One access log line (if enabled and within the rate), from the serving thread: rq is the

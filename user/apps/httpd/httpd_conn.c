@@ -55,8 +55,8 @@ static struct ixev_conn *conn_accept(uint32_t addr, uint16_t port)
 	}
 	c->addr = addr;
 	c->port = port;
-	c->idle_since_ns = ix_clock_ns();
-	conn_link(c);
+	conn_link(c); /* starts the clock if this thread had no connection */
+	c->idle_since_ns = httpd_now_ns();
 	httpd_count(HC_conns_accepted, 1);
 	return &c->ix;
 }
@@ -135,12 +135,11 @@ static void conn_progress(struct httpd_conn *c)
 		}
 		if (!conn_can_answer(c))
 			return; /* resumes when responses are acknowledged */
-		if (!c->head_start_ns)
-			c->head_start_ns = ix_clock_ns();
 		c->idle_since_ns = 0;
 		if (!c->buf_len) {
 			int st = http_req_parse(p, len, r);
 			if (st == HTTP_NEED_MORE) {
+				c->head_start_ns = httpd_now_ns(); /* a head split over segments */
 				if (!c->buf && !(c->buf = malloc(HTTP_HEAD_MAX))) {
 					conn_close(c);
 					return;
@@ -172,7 +171,7 @@ static void conn_progress(struct httpd_conn *c)
 	if (!c->closed && !c->out_n && (c->closing || (c->eof && !c->rq_n)))
 		conn_close(c);
 	if (!c->out_n && !c->rq_n && !c->buf_len && !c->idle_since_ns)
-		c->idle_since_ns = ix_clock_ns();
+		c->idle_since_ns = httpd_now_ns();
 }
 
 static void conn_recv(struct ixev_conn *ix, const void *data, size_t len)
